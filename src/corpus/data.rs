@@ -1,0 +1,793 @@
+//! The small TOML files: sources, synonyms, salaries, certifications.
+//! Pure functions over strings; no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+use toml::Value;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::markdown::is_slug;
+use super::tomlx::{Fields, TomlText, array_of_tables, backticked};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub key: String,
+    pub title: String,
+    pub publisher: String,
+    pub date: String,
+    pub url: Option<String>,
+    pub note: Option<String>,
+}
+
+pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeMap<String, Source> {
+    let doc = TomlText::new(path, text, 1);
+    let Some(root) = doc.parse(diags) else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    for (key, v) in &root {
+        let line = text
+            .lines()
+            .position(|l| l.trim() == format!("[{key}]"))
+            .map_or(1, |i| i + 1);
+        let Value::Table(t) = v else {
+            diags.push(
+                Diagnostic::error(path, line, format!("`{key}` must be a table `[{key}]`"))
+                    .with_hint("each source is a `[key]` table with title, publisher and date"),
+            );
+            continue;
+        };
+        if !is_slug(key) {
+            diags.push(Diagnostic::error(
+                path,
+                line,
+                format!("source key `{key}` is not a slug"),
+            ));
+        }
+        let f = Fields::new(&doc, t, line, format!("source `{key}`"));
+        f.deny_unknown(&["title", "publisher", "date", "url", "note"], diags);
+        let (title, publisher, date) = (
+            f.req_str("title", diags),
+            f.req_str("publisher", diags),
+            f.req_str("date", diags),
+        );
+        if let Some(d) = &date
+            && !valid_date(d)
+        {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    f.line_of_key("date"),
+                    format!("date `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD"),
+                )
+                .with_hint("e.g. `date = \"2026-05-10\"`"),
+            );
+        }
+        if let (Some(title), Some(publisher), Some(date)) = (title, publisher, date) {
+            out.insert(
+                key.clone(),
+                Source {
+                    key: key.clone(),
+                    title,
+                    publisher,
+                    date,
+                    url: f.opt_str("url", diags),
+                    note: f.opt_str("note", diags),
+                },
+            );
+        }
+    }
+    out
+}
+
+fn valid_date(d: &str) -> bool {
+    let parts: Vec<&str> = d.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let in_range = |s: &str, hi: u32| s.parse::<u32>().is_ok_and(|v| (1..=hi).contains(&v));
+    match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2) && in_range(m, 12),
+        [y, m, d] => {
+            digits(y, 4) && digits(m, 2) && in_range(m, 12) && digits(d, 2) && in_range(d, 31)
+        }
+        _ => false,
+    }
+}
+
+/// Groups of words or phrases that mean the same thing, lowercased.
+pub fn parse_synonyms(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<Vec<String>> {
+    let doc = TomlText::new(path, text, 1);
+    let Some(root) = doc.parse(diags) else {
+        return Vec::new();
+    };
+    for key in root.keys().filter(|k| *k != "group") {
+        diags.push(
+            Diagnostic::error(
+                path,
+                doc.key_line(key, 1),
+                format!("unknown key `{key}` in synonyms"),
+            )
+            .with_hint("write each group as `[[group]]` with `words = [...]`"),
+        );
+    }
+    let mut groups = Vec::new();
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, t) in array_of_tables(&doc, &root, "group", diags)
+        .into_iter()
+        .enumerate()
+    {
+        let line = doc.array_table_line("group", i);
+        let f = Fields::new(&doc, t, line, "synonym group");
+        f.deny_unknown(&["words"], diags);
+        let Some(words) = f.str_list("words", false, diags) else {
+            if !t.contains_key("words") {
+                f.req_str("words", diags);
+            }
+            continue;
+        };
+        let words: Vec<String> = words
+            .iter()
+            .map(|w| normalize_phrase(w))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() < 2 {
+            diags.push(
+                Diagnostic::error(path, line, "synonym group needs at least two words").with_hint(
+                    "a group lists words that mean the same, e.g. [\"wfh\", \"remote\"]",
+                ),
+            );
+            continue;
+        }
+        let mut dedup = Vec::new();
+        for w in words {
+            if let Some(&other) = owner.get(&w) {
+                let msg = if other == i {
+                    format!("`{w}` appears twice in this group")
+                } else {
+                    format!(
+                        "`{w}` is already in the group at line {}",
+                        doc.array_table_line("group", other)
+                    )
+                };
+                diags.push(
+                    Diagnostic::error(path, f.line_of_key("words"), msg)
+                        .with_hint("a word may belong to one group only; merge the groups"),
+                );
+                continue;
+            }
+            owner.insert(w.clone(), i);
+            dedup.push(w);
+        }
+        if dedup.len() >= 2 {
+            groups.push(dedup);
+        }
+    }
+    groups
+}
+
+/// Lowercase, words separated by single spaces, punctuation kept inside words.
+pub fn normalize_phrase(s: &str) -> String {
+    s.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------- salaries
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Entry,
+    Mid,
+    Senior,
+    All,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [Level::Entry, Level::Mid, Level::Senior, Level::All];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Entry => "entry",
+            Level::Mid => "mid",
+            Level::Senior => "senior",
+            Level::All => "all",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stat {
+    Median,
+    Average,
+    Mean,
+    Range,
+    Top10,
+}
+
+impl Stat {
+    const NAMES: [(&'static str, Stat); 5] = [
+        ("median", Stat::Median),
+        ("average", Stat::Average),
+        ("mean", Stat::Mean),
+        ("range", Stat::Range),
+        ("top10", Stat::Top10),
+    ];
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map_or("", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub role: String,
+    pub level: Level,
+    pub label: Option<String>,
+    pub years: Option<String>,
+    pub stat: Stat,
+    /// A single value (median, average, mean, top 10 %) or the low end of a range.
+    pub low: f64,
+    /// The high end of a range; `None` for single values and open ranges ("$70k+").
+    pub high: Option<f64>,
+    pub currency: String,
+    pub usd_low: Option<f64>,
+    pub usd_high: Option<f64>,
+    pub region: String,
+    pub year: Option<String>,
+    pub source: String,
+    pub section: String,
+    pub note: Option<String>,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Geography {
+    pub region: String,
+    pub places: String,
+    pub low_pct: Option<f64>,
+    pub high_pct: Option<f64>,
+    pub source: String,
+    pub section: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Salaries {
+    pub roles: Vec<Named>,
+    pub regions: Vec<Named>,
+    pub figures: Vec<Figure>,
+    pub geography: Vec<Geography>,
+}
+
+fn parse_named(
+    doc: &TomlText<'_>,
+    root: &toml::Table,
+    kind: &str,
+    diags: &mut Diagnostics,
+) -> Vec<Named> {
+    let mut out: Vec<Named> = Vec::new();
+    for (i, t) in array_of_tables(doc, root, kind, diags)
+        .into_iter()
+        .enumerate()
+    {
+        let line = doc.array_table_line(kind, i);
+        let f = Fields::new(doc, t, line, format!("[[{kind}]]"));
+        f.deny_unknown(&["id", "name", "aliases"], diags);
+        let (Some(id), Some(name)) = (f.req_str("id", diags), f.req_str("name", diags)) else {
+            continue;
+        };
+        if out.iter().any(|n| n.id == id) {
+            diags.push(Diagnostic::error(
+                doc.path,
+                f.line_of_key("id"),
+                format!("duplicate {kind} id `{id}`"),
+            ));
+            continue;
+        }
+        if let Some(other) = out.iter().find(|n| n.name.eq_ignore_ascii_case(&name)) {
+            diags.push(Diagnostic::error(
+                doc.path,
+                f.line_of_key("name"),
+                format!("duplicate {kind} name `{name}` (also `{}`)", other.id),
+            ));
+            continue;
+        }
+        let aliases = f.str_list("aliases", false, diags).unwrap_or_default();
+        out.push(Named { id, name, aliases });
+    }
+    out
+}
+
+pub fn parse_salaries(path: &Path, text: &str, diags: &mut Diagnostics) -> Salaries {
+    let doc = TomlText::new(path, text, 1);
+    let Some(root) = doc.parse(diags) else {
+        return Salaries::default();
+    };
+    const TOP: &[&str] = &["role", "region", "figure", "geography"];
+    for key in root.keys().filter(|k| !TOP.contains(&k.as_str())) {
+        diags.push(
+            Diagnostic::error(
+                path,
+                doc.key_line(key, 1),
+                format!("unknown table `{key}` in salaries"),
+            )
+            .with_hint(format!("allowed: {}", backticked(TOP))),
+        );
+    }
+    let roles = parse_named(&doc, &root, "role", diags);
+    let regions = parse_named(&doc, &root, "region", diags);
+    let known = |list: &[Named], id: &str| list.iter().any(|n| n.id == id);
+
+    let mut figures = Vec::new();
+    for (i, t) in array_of_tables(&doc, &root, "figure", diags)
+        .into_iter()
+        .enumerate()
+    {
+        let line = doc.array_table_line("figure", i);
+        let f = Fields::new(&doc, t, line, "[[figure]]");
+        f.deny_unknown(
+            &[
+                "role", "level", "label", "years", "stat", "low", "high", "value", "currency",
+                "usd_low", "usd_high", "usd", "region", "year", "source", "section", "note",
+            ],
+            diags,
+        );
+        let before = diags.0.len();
+        let role = f.req_str("role", diags);
+        if let Some(r) = &role
+            && !known(&roles, r)
+        {
+            let ids: Vec<&str> = roles.iter().map(|n| n.id.as_str()).collect();
+            diags.push(unknown_ref(&f, path, "role", r, &ids));
+        }
+        let region = f.req_str("region", diags);
+        if let Some(r) = &region
+            && !known(&regions, r)
+        {
+            let ids: Vec<&str> = regions.iter().map(|n| n.id.as_str()).collect();
+            diags.push(unknown_ref(&f, path, "region", r, &ids));
+        }
+        let level = f.req_str("level", diags).and_then(|l| {
+            let parsed = Level::parse(&l);
+            if parsed.is_none() {
+                let names: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
+                diags.push(unknown_ref(&f, path, "level", &l, &names));
+            }
+            parsed
+        });
+        let stat = f.req_str("stat", diags).and_then(|s| {
+            let parsed = Stat::NAMES.iter().find(|(n, _)| *n == s).map(|(_, st)| *st);
+            if parsed.is_none() {
+                let names: Vec<&str> = Stat::NAMES.iter().map(|(n, _)| *n).collect();
+                diags.push(unknown_ref(&f, path, "stat", &s, &names));
+            }
+            parsed
+        });
+        let currency = f.req_str("currency", diags);
+        if let Some(c) = &currency
+            && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    f.line_of_key("currency"),
+                    format!("currency `{c}` is not an ISO code"),
+                )
+                .with_hint("use a three-letter code such as `USD`, `GBP`, `EUR`"),
+            );
+        }
+        let (low, high) = match stat {
+            Some(Stat::Range) => {
+                let low = f.opt_num("low", diags);
+                if low.is_none() && !t.contains_key("low") {
+                    f.req_str("low", diags);
+                }
+                (low, f.opt_num("high", diags))
+            }
+            Some(_) => {
+                let v = f.opt_num("value", diags);
+                if v.is_none() && !t.contains_key("value") {
+                    diags.push(
+                        Diagnostic::error(path, line, "[[figure]] is missing the required key `value`")
+                            .with_hint("a median, average, mean or top10 figure has `value`; a range has `low` and `high`"),
+                    );
+                }
+                (v, None)
+            }
+            None => (None, None),
+        };
+        if let (Some(l), Some(h)) = (low, high)
+            && l > h
+        {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    f.line_of_key("high"),
+                    format!("range low {l} exceeds its high {h}"),
+                )
+                .with_hint("swap `low` and `high`"),
+            );
+        }
+        let (usd_low, usd_high) = if t.contains_key("usd") {
+            (f.opt_num("usd", diags), None)
+        } else {
+            (f.opt_num("usd_low", diags), f.opt_num("usd_high", diags))
+        };
+        if let (Some(l), Some(h)) = (usd_low, usd_high)
+            && l > h
+        {
+            diags.push(Diagnostic::error(
+                path,
+                f.line_of_key("usd_high"),
+                format!("USD range low {l} exceeds its high {h}"),
+            ));
+        }
+        let source = f.req_str("source", diags);
+        let section = f.req_str("section", diags);
+        let (label, years, year, note) = (
+            f.opt_str("label", diags),
+            f.opt_str("years", diags),
+            f.opt_str("year", diags),
+            f.opt_str("note", diags),
+        );
+        if diags.0[before..].iter().any(Diagnostic::is_error) {
+            continue;
+        }
+        if let (
+            Some(role),
+            Some(level),
+            Some(stat),
+            Some(low),
+            Some(currency),
+            Some(region),
+            Some(source),
+            Some(section),
+        ) = (role, level, stat, low, currency, region, source, section)
+        {
+            figures.push(Figure {
+                role,
+                level,
+                label,
+                years,
+                stat,
+                low,
+                high,
+                currency,
+                usd_low,
+                usd_high,
+                region,
+                year,
+                source,
+                section,
+                note,
+                line,
+            });
+        }
+    }
+
+    let mut geography = Vec::new();
+    for (i, t) in array_of_tables(&doc, &root, "geography", diags)
+        .into_iter()
+        .enumerate()
+    {
+        let line = doc.array_table_line("geography", i);
+        let f = Fields::new(&doc, t, line, "[[geography]]");
+        f.deny_unknown(
+            &[
+                "region", "places", "low_pct", "high_pct", "source", "section", "note",
+            ],
+            diags,
+        );
+        let before = diags.0.len();
+        let region = f.req_str("region", diags);
+        if let Some(r) = &region
+            && !known(&regions, r)
+        {
+            let ids: Vec<&str> = regions.iter().map(|n| n.id.as_str()).collect();
+            diags.push(unknown_ref(&f, path, "region", r, &ids));
+        }
+        let places = f.req_str("places", diags);
+        let (low_pct, high_pct) = (f.opt_num("low_pct", diags), f.opt_num("high_pct", diags));
+        if let (Some(l), Some(h)) = (low_pct, high_pct)
+            && l > h
+        {
+            diags.push(Diagnostic::error(
+                path,
+                f.line_of_key("high_pct"),
+                format!("low_pct {l} exceeds high_pct {h}"),
+            ));
+        }
+        let (source, section, note) = (
+            f.req_str("source", diags),
+            f.req_str("section", diags),
+            f.opt_str("note", diags),
+        );
+        if diags.0[before..].iter().any(Diagnostic::is_error) {
+            continue;
+        }
+        if let (Some(region), Some(places), Some(source), Some(section)) =
+            (region, places, source, section)
+        {
+            geography.push(Geography {
+                region,
+                places,
+                low_pct,
+                high_pct,
+                source,
+                section,
+                note,
+            });
+        }
+    }
+    Salaries {
+        roles,
+        regions,
+        figures,
+        geography,
+    }
+}
+
+fn unknown_ref(
+    f: &Fields<'_, '_>,
+    path: &Path,
+    key: &str,
+    value: &str,
+    known: &[&str],
+) -> Diagnostic {
+    let d = Diagnostic::error(path, f.line_of_key(key), format!("unknown {key} `{value}`"));
+    match super::diag::closest(value, known.iter().copied()) {
+        Some(c) => d.with_hint(format!("did you mean `{c}`?")),
+        None => d.with_hint(format!("known: {}", backticked(known))),
+    }
+}
+
+// ---------------------------------------------------------- certifications
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cert {
+    pub abbr: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub issuer: String,
+    pub level: Option<String>,
+    pub requirements: Vec<String>,
+    pub suits: Option<String>,
+    pub leads_to: Option<String>,
+    pub sources: Vec<String>,
+    pub section: String,
+    #[serde(skip)]
+    pub line: usize,
+}
+
+pub const CERT_LEVELS: &[&str] = &["entry", "advanced", "coding", "vendor"];
+
+pub fn parse_certs(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<Cert> {
+    let doc = TomlText::new(path, text, 1);
+    let Some(root) = doc.parse(diags) else {
+        return Vec::new();
+    };
+    for key in root.keys().filter(|k| *k != "cert") {
+        diags.push(
+            Diagnostic::error(
+                path,
+                doc.key_line(key, 1),
+                format!("unknown table `{key}` in certifications"),
+            )
+            .with_hint("write each credential as a `[[cert]]` table"),
+        );
+    }
+    let mut out: Vec<Cert> = Vec::new();
+    for (i, t) in array_of_tables(&doc, &root, "cert", diags)
+        .into_iter()
+        .enumerate()
+    {
+        let line = doc.array_table_line("cert", i);
+        let f = Fields::new(&doc, t, line, "[[cert]]");
+        f.deny_unknown(
+            &[
+                "abbr",
+                "name",
+                "aliases",
+                "issuer",
+                "level",
+                "requirements",
+                "suits",
+                "leads_to",
+                "source",
+                "section",
+            ],
+            diags,
+        );
+        let before = diags.0.len();
+        let abbr = f.req_str("abbr", diags);
+        let name = f.req_str("name", diags);
+        let issuer = f.req_str("issuer", diags);
+        let level = f.opt_str("level", diags);
+        if let Some(l) = &level
+            && !CERT_LEVELS.contains(&l.as_str())
+        {
+            diags.push(unknown_ref(&f, path, "level", l, CERT_LEVELS));
+        }
+        let sources = if t.contains_key("source") {
+            f.str_list("source", true, diags)
+        } else {
+            f.req_str("source", diags);
+            None
+        };
+        let section = f.req_str("section", diags);
+        for (k, v) in [("abbr", &abbr), ("name", &name)] {
+            if let Some(v) = v
+                && let Some(other) = out
+                    .iter()
+                    .find(|c| c.abbr.eq_ignore_ascii_case(v) || c.name.eq_ignore_ascii_case(v))
+            {
+                diags.push(Diagnostic::error(
+                    path,
+                    f.line_of_key(k),
+                    format!(
+                        "duplicate certification {k} `{v}` (also at line {})",
+                        other.line
+                    ),
+                ));
+            }
+        }
+        if diags.0[before..].iter().any(Diagnostic::is_error) {
+            continue;
+        }
+        if let (Some(abbr), Some(name), Some(issuer), Some(sources), Some(section)) =
+            (abbr, name, issuer, sources, section)
+        {
+            out.push(Cert {
+                abbr,
+                name,
+                aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
+                issuer,
+                level,
+                requirements: f.str_list("requirements", false, diags).unwrap_or_default(),
+                suits: f.opt_str("suits", diags),
+                leads_to: f.opt_str("leads_to", diags),
+                sources,
+                section,
+                line,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<T>(f: impl Fn(&Path, &str, &mut Diagnostics) -> T, text: &str) -> (T, Vec<String>) {
+        let mut d = Diagnostics::default();
+        let v = f(Path::new("f.toml"), text, &mut d);
+        (v, d.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn sources_require_title_publisher_and_a_real_date() {
+        let (s, d) = run(
+            parse_sources,
+            "[a]\ntitle = \"T\"\npublisher = \"P\"\ndate = \"2019-13-01\"\n",
+        );
+        assert!(s.is_empty());
+        assert_eq!(
+            d[0],
+            "f.toml:4: error: date `2019-13-01` is not YYYY, YYYY-MM or YYYY-MM-DD\n  hint: e.g. `date = \"2026-05-10\"`"
+        );
+        let (s, d) = run(parse_sources, "[a]\ntitle = \"T\"\ndate = \"2019\"\n");
+        assert!(s.is_empty());
+        assert_eq!(
+            d,
+            vec!["f.toml:1: error: source `a` is missing the required key `publisher`"]
+        );
+    }
+
+    #[test]
+    fn synonym_groups_must_hold_two_words_and_not_overlap() {
+        let (g, d) = run(
+            parse_synonyms,
+            "[[group]]\nwords = [\"wfh\", \"Remote\"]\n\n[[group]]\nwords = [\"solo\"]\n\n[[group]]\nwords = [\"remote\", \"telework\"]\n",
+        );
+        assert_eq!(g, vec![vec!["wfh".to_string(), "remote".into()]]);
+        assert_eq!(
+            d[0],
+            "f.toml:4: error: synonym group needs at least two words\n  hint: a group lists words that mean the same, e.g. [\"wfh\", \"remote\"]"
+        );
+        assert!(
+            d[1].starts_with("f.toml:8: error: `remote` is already in the group at line 1"),
+            "{d:?}"
+        );
+    }
+
+    const SAL: &str = "[[role]]\nid = \"tech\"\nname = \"Tech\"\n\n[[region]]\nid = \"us\"\nname = \"US\"\n\n[[figure]]\nrole = \"tech\"\nlevel = \"entry\"\nstat = \"range\"\nlow = 38000\nhigh = 45000\ncurrency = \"USD\"\nregion = \"us\"\nsource = \"q\"\nsection = \"Pay\"\n";
+
+    #[test]
+    fn salary_figures_parse() {
+        let (s, d) = run(parse_salaries, SAL);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(s.figures[0].low, 38000.0);
+        assert_eq!(s.figures[0].high, Some(45000.0));
+    }
+
+    #[test]
+    fn salary_errors_name_the_line() {
+        let (s, d) = run(
+            parse_salaries,
+            &SAL.replace("role = \"tech\"", "role = \"tec\""),
+        );
+        assert!(s.figures.is_empty());
+        assert_eq!(
+            d,
+            vec!["f.toml:10: error: unknown role `tec`\n  hint: did you mean `tech`?"]
+        );
+        let (_, d) = run(parse_salaries, &SAL.replace("low = 38000", "low = 50000"));
+        assert_eq!(
+            d,
+            vec![
+                "f.toml:14: error: range low 50000 exceeds its high 45000\n  hint: swap `low` and `high`"
+            ]
+        );
+        let (_, d) = run(parse_salaries, &SAL.replace("currency = \"USD\"\n", ""));
+        assert_eq!(
+            d,
+            vec!["f.toml:9: error: [[figure]] is missing the required key `currency`"]
+        );
+        let (_, d) = run(
+            parse_salaries,
+            &SAL.replace("level = \"entry\"", "level = \"junior\""),
+        );
+        assert!(
+            d[0].starts_with("f.toml:11: error: unknown level `junior`"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn duplicate_role_names_are_errors() {
+        let text = SAL.replace(
+            "[[region]]",
+            "[[role]]\nid = \"tech2\"\nname = \"tech\"\n\n[[region]]",
+        );
+        let (_, d) = run(parse_salaries, &text);
+        assert_eq!(
+            d,
+            vec!["f.toml:7: error: duplicate role name `tech` (also `tech`)"]
+        );
+    }
+
+    #[test]
+    fn certs_parse_and_duplicates_are_reported() {
+        let one = "[[cert]]\nabbr = \"RHIT\"\nname = \"Registered Health Information Technician\"\nissuer = \"AHIMA\"\nlevel = \"entry\"\nrequirements = [\"exam\"]\nsource = \"q\"\nsection = \"Certs\"\n";
+        let (c, d) = run(parse_certs, one);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].requirements, vec!["exam"]);
+        let (c, d) = run(
+            parse_certs,
+            &format!("{one}\n{}", one.replace("Registered", "Other")),
+        );
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            d,
+            vec!["f.toml:11: error: duplicate certification abbr `RHIT` (also at line 1)"]
+        );
+    }
+}

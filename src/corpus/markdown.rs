@@ -1,0 +1,429 @@
+//! FAQ entries and guide files: `+++` TOML front matter over a Markdown body.
+//! Pure functions over strings; no I/O.
+
+use std::path::Path;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::tomlx::{Fields, TomlText};
+
+/// One question-and-answer file under `faq/entries/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub question: String,
+    pub aliases: Vec<String>,
+    pub tags: Vec<String>,
+    pub sources: Vec<String>,
+    pub section: String,
+    /// The answer, Markdown.
+    pub body: String,
+    /// Where it came from, for diagnostics: file and line of `id`.
+    pub path: std::path::PathBuf,
+    pub line: usize,
+}
+
+/// One (sub)section of a restated guide: a passage the engine can cite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Stable id: `<source>/<slug of each heading>`.
+    pub id: String,
+    pub source: String,
+    /// Heading path from the `#` title down, e.g. ["Guide", "Salary", "By level"].
+    pub headings: Vec<String>,
+    pub body: String,
+    pub path: std::path::PathBuf,
+    pub line: usize,
+}
+
+const ENTRY_KEYS: &[&str] = &["id", "question", "aliases", "tags", "source", "section"];
+const GUIDE_KEYS: &[&str] = &["source"];
+
+/// Splits `+++` front matter from the body. Returns (front matter, its first
+/// line number, body, body's first line number).
+fn split_front_matter<'a>(
+    path: &Path,
+    text: &'a str,
+    diags: &mut Diagnostics,
+) -> Option<(&'a str, usize, &'a str, usize)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "+++" {
+        let hint = if first.trim_end() == "---" {
+            "front matter is TOML between `+++` lines, not YAML between `---`"
+        } else {
+            "start the file with a line `+++`, the TOML keys, then another `+++`"
+        };
+        diags.push(Diagnostic::error(path, 1, "missing front matter").with_hint(hint));
+        return None;
+    }
+    let fm_start = first.len();
+    let mut offset = fm_start;
+    let mut line = 2;
+    for l in lines {
+        if l.trim_end() == "+++" {
+            let fm = &text[fm_start..offset];
+            let body = &text[offset + l.len()..];
+            return Some((fm, 2, body, line + 1));
+        }
+        offset += l.len();
+        line += 1;
+    }
+    diags.push(
+        Diagnostic::error(path, 1, "front matter is not closed")
+            .with_hint("add a line `+++` after the last key"),
+    );
+    None
+}
+
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Parses one FAQ entry file. Reports every problem; returns the entry only when
+/// it is usable (required fields present and well-typed, body non-empty).
+pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<Entry> {
+    let (fm, fm_line, body, body_line) = split_front_matter(path, text, diags)?;
+    let doc = TomlText::new(path, fm, fm_line);
+    let table = doc.parse(diags)?;
+    let f = Fields::new(&doc, &table, fm_line, "front matter");
+    let before = diags.0.len();
+    f.deny_unknown(ENTRY_KEYS, diags);
+    let id = f.req_str("id", diags);
+    let question = f.req_str("question", diags);
+    let aliases = f.str_list("aliases", false, diags).unwrap_or_default();
+    let tags = f.str_list("tags", false, diags).unwrap_or_default();
+    let sources = if table.contains_key("source") {
+        f.str_list("source", true, diags)
+    } else {
+        f.req_str("source", diags);
+        None
+    };
+    let section = f.req_str("section", diags);
+    if let Some(id) = &id
+        && !is_slug(id)
+    {
+        diags.push(
+            Diagnostic::error(
+                path,
+                f.line_of_key("id"),
+                format!("id `{id}` is not a slug"),
+            )
+            .with_hint("use lowercase letters, digits and dashes, e.g. `rhit-vs-rhia`"),
+        );
+    }
+    if body.trim().is_empty() {
+        diags.push(
+            Diagnostic::error(
+                path,
+                body_line.saturating_sub(1),
+                "the answer (body) is empty",
+            )
+            .with_hint("write the answer below the closing `+++`, direct answer first"),
+        );
+    }
+    if let Some(s) = &sources
+        && s.is_empty()
+    {
+        diags.push(Diagnostic::error(
+            path,
+            f.line_of_key("source"),
+            "`source` names no source",
+        ));
+    }
+    if aliases.is_empty() && id.is_some() {
+        diags.push(
+            Diagnostic::warning(path, f.line_of_key("id"), "entry has no aliases")
+                .with_hint("add `aliases = [...]`: the ways members really ask this"),
+        );
+    }
+    let has_new_errors = diags.0[before..].iter().any(Diagnostic::is_error);
+    if has_new_errors {
+        return None;
+    }
+    Some(Entry {
+        line: f.line_of_key("id"),
+        id: id?,
+        question: question?,
+        aliases,
+        tags,
+        sources: sources?,
+        section: section?,
+        body: body.trim().to_string(),
+        path: path.to_path_buf(),
+    })
+}
+
+/// Parses one guide file into its sections. Sections with no text of their own
+/// (a heading directly followed by a sub-heading) are not passages.
+pub fn parse_guide(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<Vec<Section>> {
+    let (fm, fm_line, body, body_line) = split_front_matter(path, text, diags)?;
+    let doc = TomlText::new(path, fm, fm_line);
+    let table = doc.parse(diags)?;
+    let f = Fields::new(&doc, &table, fm_line, "front matter");
+    let before = diags.0.len();
+    f.deny_unknown(GUIDE_KEYS, diags);
+    let source = f.req_str("source", diags);
+
+    let mut sections = Vec::new();
+    let mut headings: Vec<String> = Vec::new();
+    let mut current: Option<(usize, String)> = None; // (line, text)
+    let mut titles = 0;
+    let mut in_code = false;
+    let flush =
+        |headings: &[String], current: &mut Option<(usize, String)>, out: &mut Vec<Section>| {
+            if let Some((line, text)) = current.take()
+                && !text.trim().is_empty()
+                && !headings.is_empty()
+            {
+                out.push(Section {
+                    id: String::new(),
+                    source: String::new(),
+                    headings: headings.to_vec(),
+                    body: text.trim().to_string(),
+                    path: path.to_path_buf(),
+                    line,
+                });
+            }
+        };
+    for (i, raw) in body.lines().enumerate() {
+        let line = body_line + i;
+        if raw.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        let level = if in_code { 0 } else { heading_level(raw) };
+        if level == 0 {
+            match &mut current {
+                Some((_, t)) => {
+                    t.push_str(raw);
+                    t.push('\n');
+                }
+                None if raw.trim().is_empty() => {}
+                None => {
+                    if headings.is_empty() {
+                        diags.push(
+                            Diagnostic::error(path, line, "text before the guide's `#` title")
+                                .with_hint("start the body with `# Guide title`"),
+                        );
+                    }
+                    current = Some((line, format!("{raw}\n")));
+                }
+            }
+            continue;
+        }
+        flush(&headings, &mut current, &mut sections);
+        let title = raw.trim_start_matches('#').trim().to_string();
+        if title.is_empty() {
+            diags.push(Diagnostic::error(path, line, "empty heading"));
+            continue;
+        }
+        if level == 1 {
+            titles += 1;
+            if titles > 1 {
+                diags.push(
+                    Diagnostic::error(path, line, "a guide has exactly one `#` title")
+                        .with_hint("use `##` for sections and `###` for subsections"),
+                );
+            }
+        } else if level > headings.len() + 1 {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    line,
+                    format!(
+                        "heading skips a level: `{}` under {} heading(s)",
+                        "#".repeat(level),
+                        headings.len()
+                    ),
+                )
+                .with_hint("nest headings one level at a time: `#`, then `##`, then `###`"),
+            );
+        }
+        headings.truncate(level.saturating_sub(1).min(headings.len()));
+        headings.push(title);
+        current = Some((line, String::new()));
+    }
+    flush(&headings, &mut current, &mut sections);
+
+    if titles == 0 {
+        diags.push(
+            Diagnostic::error(path, body_line, "guide has no headings")
+                .with_hint("give it a `# Title` and `##` sections: each becomes a citable passage"),
+        );
+    }
+    if diags.0[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let source = source?;
+    let mut seen = std::collections::HashSet::new();
+    for s in &mut sections {
+        let slug: Vec<String> = s.headings.iter().skip(1).map(|h| slugify(h)).collect();
+        let mut id = format!(
+            "{source}/{}",
+            if slug.is_empty() {
+                "intro".into()
+            } else {
+                slug.join("/")
+            }
+        );
+        let mut n = 2;
+        while !seen.insert(id.clone()) {
+            id = format!("{source}/{}-{n}", slug.join("/"));
+            n += 1;
+        }
+        s.id = id;
+        s.source = source.clone();
+    }
+    Some(sections)
+}
+
+/// `#` count of an ATX heading line, 0 for anything else.
+fn heading_level(line: &str) -> usize {
+    let hashes = line.bytes().take_while(|&b| b == b'#').count();
+    if (1..=6).contains(&hashes) && line[hashes..].starts_with([' ', '\t']) {
+        hashes
+    } else {
+        0
+    }
+}
+
+pub fn slugify(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "+++\nid = \"cs-degree\"\nquestion = \"Do I need a CS degree?\"\naliases = [\"cs degree?\"]\ntags = [\"education\"]\nsource = \"qualora-2026\"\nsection = \"FAQ\"\n+++\nNo. Programs teach what you need.\n";
+
+    fn entry(text: &str) -> (Option<Entry>, Vec<String>) {
+        let mut d = Diagnostics::default();
+        let e = parse_entry(Path::new("e.md"), text, &mut d);
+        (e, d.0.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn parses_a_valid_entry() {
+        let (e, d) = entry(GOOD);
+        assert!(d.is_empty(), "{d:?}");
+        let e = e.unwrap();
+        assert_eq!(e.id, "cs-degree");
+        assert_eq!(e.sources, vec!["qualora-2026"]);
+        assert_eq!(e.body, "No. Programs teach what you need.");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn source_may_be_a_list() {
+        let (e, d) = entry(&GOOD.replace("\"qualora-2026\"", "[\"a\", \"b\"]"));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(e.unwrap().sources, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn unknown_key_is_reported_at_its_line_with_hint() {
+        let (e, d) = entry(&GOOD.replace("aliases =", "aliasses ="));
+        assert!(e.is_none());
+        assert_eq!(
+            d[0],
+            "e.md:4: error: unknown key `aliasses` in front matter\n  hint: did you mean `aliases`?"
+        );
+    }
+
+    #[test]
+    fn missing_front_matter_and_yaml_are_explained() {
+        let (_, d) = entry("---\nid: x\n---\nbody\n");
+        assert!(
+            d[0].starts_with("e.md:1: error: missing front matter\n  hint: front matter is TOML")
+        );
+        let (_, d) = entry("+++\nid = \"x\"\n");
+        assert!(d[0].starts_with("e.md:1: error: front matter is not closed"));
+    }
+
+    #[test]
+    fn toml_syntax_error_points_at_the_bad_line() {
+        let (_, d) = entry(&GOOD.replace("tags = [\"education\"]", "tags = [education]"));
+        assert!(d[0].starts_with("e.md:5: error: invalid TOML"), "{d:?}");
+    }
+
+    #[test]
+    fn missing_required_field_and_empty_body() {
+        let text = GOOD
+            .replace("section = \"FAQ\"\n", "")
+            .replace("No. Programs teach what you need.\n", "\n");
+        let (e, d) = entry(&text);
+        assert!(e.is_none());
+        assert!(
+            d.contains(
+                &"e.md:2: error: front matter is missing the required key `section`".to_string()
+            ),
+            "{d:?}"
+        );
+        assert!(
+            d.iter()
+                .any(|l| l.starts_with("e.md:7: error: the answer (body) is empty")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn no_aliases_is_a_warning_only() {
+        let (e, d) = entry(&GOOD.replace("aliases = [\"cs degree?\"]\n", ""));
+        assert!(e.is_some());
+        assert!(d[0].starts_with("e.md:2: warning: entry has no aliases"));
+    }
+
+    #[test]
+    fn guide_sections_carry_their_heading_path() {
+        let text = "+++\nsource = \"g\"\n+++\n# Guide\n\nIntro text.\n\n## Salary\n\n### By level\n\nEntry pays less.\n\n## Outlook\nGrowing.\n";
+        let mut d = Diagnostics::default();
+        let s = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
+        assert!(d.0.is_empty(), "{d}");
+        let paths: Vec<_> = s
+            .iter()
+            .map(|s| (s.id.as_str(), s.headings.join(" › "), s.line))
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                ("g/intro", "Guide".to_string(), 4),
+                (
+                    "g/salary/by-level",
+                    "Guide › Salary › By level".to_string(),
+                    10
+                ),
+                ("g/outlook", "Guide › Outlook".to_string(), 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn guide_without_headings_is_an_error() {
+        let mut d = Diagnostics::default();
+        assert!(
+            parse_guide(
+                Path::new("g.md"),
+                "+++\nsource = \"g\"\n+++\njust text\n",
+                &mut d
+            )
+            .is_none()
+        );
+        assert!(d.0.iter().any(|x| x.message == "guide has no headings"));
+    }
+}

@@ -1,0 +1,310 @@
+//! The knowledge base in `faq/`: parse, validate, and hold it in memory.
+//!
+//! Parsers work on strings (see [`markdown`] and [`data`]); [`load`] is the only
+//! place that touches the file system.
+
+pub mod data;
+pub mod diag;
+pub mod markdown;
+mod tomlx;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+pub use data::{Cert, Figure, Geography, Level, Named, Salaries, Source, Stat};
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use markdown::{Entry, Section};
+
+/// Files larger than this are refused: a FAQ entry is a paragraph, a guide a
+/// few pages. Anything bigger is a mistake (a pasted binary, a log).
+pub const MAX_FILE_BYTES: usize = 512 * 1024;
+
+/// Everything the bot knows, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    pub sources: BTreeMap<String, Source>,
+    pub synonyms: Vec<Vec<String>>,
+    pub entries: Vec<Entry>,
+    pub sections: Vec<Section>,
+    pub salaries: Salaries,
+    pub certs: Vec<Cert>,
+    /// Hash of every file's path and bytes: the index is stale when it changes.
+    pub content_hash: u64,
+    pub files: usize,
+}
+
+impl Corpus {
+    /// A human-readable citation for a list of source keys: "Title (Publisher, date)".
+    pub fn cite(&self, keys: &[String]) -> String {
+        keys.iter()
+            .map(|k| match self.sources.get(k) {
+                Some(s) => format!("{} ({}, {})", s.title, s.publisher, s.date),
+                None => k.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A 64-bit FNV-1a hash: stable across runs and platforms, enough to notice edits.
+#[derive(Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Separator so ("ab","c") and ("a","bc") differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+/// Files of the knowledge base as (path, bytes), in a stable order.
+fn read_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
+        let rd = match std::fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    dir,
+                    1,
+                    format!("cannot read folder: {e}"),
+                ));
+                return;
+            }
+        };
+        for ent in rd.flatten() {
+            let p = ent.path();
+            let name = ent.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            match ent.file_type() {
+                Ok(t) if t.is_dir() => walk(&p, out, diags),
+                Ok(_) => out.push(p),
+                Err(_) => {}
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths, diags);
+    paths.sort();
+    let mut files = Vec::with_capacity(paths.len());
+    for p in paths {
+        match std::fs::metadata(&p) {
+            Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
+                diags.push(
+                    Diagnostic::error(
+                        &p,
+                        1,
+                        format!(
+                            "file is {} KiB, over the {} KiB limit",
+                            m.len() / 1024,
+                            MAX_FILE_BYTES / 1024
+                        ),
+                    )
+                    .with_hint("split it into several entries or sections"),
+                );
+                continue;
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}")));
+                continue;
+            }
+            _ => {}
+        }
+        match std::fs::read(&p) {
+            Ok(b) => files.push((p, b)),
+            Err(e) => diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}"))),
+        }
+    }
+    files
+}
+
+fn utf8<'a>(path: &Path, bytes: &'a [u8], diags: &mut Diagnostics) -> Option<&'a str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let line = diag::line_of(
+                &String::from_utf8_lossy(&bytes[..e.valid_up_to()]),
+                usize::MAX,
+            );
+            diags.push(
+                Diagnostic::error(path, line, "file is not valid UTF-8").with_hint(
+                    "save the file as UTF-8 (check for text pasted from a word processor)",
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Reads and validates the knowledge base under `dir`. Always returns what could
+/// be loaded plus every problem found; the caller decides whether errors block.
+pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut corpus = Corpus::default();
+    if !dir.is_dir() {
+        diags.push(
+            Diagnostic::error(dir, 1, "knowledge folder not found")
+                .with_hint("run from the project root, or pass `--faq DIR`"),
+        );
+        return (corpus, diags);
+    }
+    let files = read_tree(dir, &mut diags);
+    let mut hash = Fnv::default();
+    let mut texts: Vec<(PathBuf, &str)> = Vec::new();
+    for (path, bytes) in &files {
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        hash.write(rel.to_string_lossy().as_bytes());
+        hash.write(bytes);
+        if let Some(t) = utf8(path, bytes, &mut diags) {
+            texts.push((path.clone(), t));
+        }
+    }
+    corpus.content_hash = hash.finish();
+    corpus.files = files.len();
+
+    let top = |name: &str| dir.join(name);
+    let mut saw_sources = false;
+    for (path, text) in &texts {
+        let rel = path.strip_prefix(dir).unwrap_or(path);
+        let under = |folder: &str| rel.starts_with(folder);
+        let is_md = path.extension().is_some_and(|e| e == "md");
+        if *path == top("sources.toml") {
+            saw_sources = true;
+            corpus.sources = data::parse_sources(path, text, &mut diags);
+        } else if *path == top("synonyms.toml") {
+            corpus.synonyms = data::parse_synonyms(path, text, &mut diags);
+        } else if *path == top("salaries.toml") {
+            corpus.salaries = data::parse_salaries(path, text, &mut diags);
+        } else if *path == top("certifications.toml") {
+            corpus.certs = data::parse_certs(path, text, &mut diags);
+        } else if under("entries") && is_md {
+            if let Some(e) = markdown::parse_entry(path, text, &mut diags) {
+                corpus.entries.push(e);
+            }
+        } else if under("guides") && is_md {
+            if let Some(s) = markdown::parse_guide(path, text, &mut diags) {
+                corpus.sections.extend(s);
+            }
+        } else if rel != Path::new("README.md") {
+            diags.push(
+                Diagnostic::warning(
+                    path,
+                    1,
+                    "file is not part of the knowledge base and is ignored",
+                )
+                .with_hint("entries go in `entries/*.md`, guides in `guides/*.md`"),
+            );
+        }
+    }
+    if !saw_sources {
+        diags.push(
+            Diagnostic::error(&top("sources.toml"), 1, "sources.toml is missing")
+                .with_hint("every entry names its source guide; list them in `sources.toml`"),
+        );
+    }
+    cross_check(&corpus, dir, &mut diags);
+    diags.sort();
+    (corpus, diags)
+}
+
+/// Checks that span files: unique ids, known sources, shared aliases.
+fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
+    let keys: Vec<&str> = c.sources.keys().map(String::as_str).collect();
+    let check_source = |path: &Path, line: usize, key: &str, diags: &mut Diagnostics| {
+        if !c.sources.contains_key(key) {
+            let d = Diagnostic::error(path, line, format!("unknown source `{key}`"));
+            diags.push(match diag::closest(key, keys.iter().copied()) {
+                Some(k) => d.with_hint(format!("did you mean `{k}`?")),
+                None => d.with_hint(format!(
+                    "add `[{key}]` to sources.toml, or use one of: {}",
+                    keys.join(", ")
+                )),
+            });
+        }
+    };
+    let mut ids: HashMap<&str, &Entry> = HashMap::new();
+    let mut aliases: HashMap<String, &Entry> = HashMap::new();
+    for e in &c.entries {
+        if let Some(first) = ids.insert(&e.id, e) {
+            diags.push(
+                Diagnostic::error(&e.path, e.line, format!("duplicate id `{}`", e.id)).with_hint(
+                    format!("already used by {}:{}", first.path.display(), first.line),
+                ),
+            );
+        }
+        for s in &e.sources {
+            check_source(&e.path, e.line, s, diags);
+        }
+        for a in &e.aliases {
+            let norm = data::normalize_phrase(a);
+            match aliases.get(&norm) {
+                Some(other) if other.id != e.id => diags.push(
+                    Diagnostic::warning(
+                        &e.path,
+                        e.line,
+                        format!("alias `{a}` is also an alias of `{}`", other.id),
+                    )
+                    .with_hint(
+                        "the bot cannot tell the two apart on that phrasing; keep it on one entry",
+                    ),
+                ),
+                _ => {
+                    aliases.insert(norm, e);
+                }
+            }
+        }
+    }
+    let mut guide_sources: Vec<(&Path, &str)> = c
+        .sections
+        .iter()
+        .map(|s| (s.path.as_path(), s.source.as_str()))
+        .collect();
+    guide_sources.dedup();
+    for (path, key) in guide_sources {
+        check_source(path, 2, key, diags);
+    }
+    let sal = dir.join("salaries.toml");
+    for f in &c.salaries.figures {
+        check_source(&sal, f.line, &f.source, diags);
+    }
+    for g in &c.salaries.geography {
+        check_source(&sal, 1, &g.source, diags);
+    }
+    let certs = dir.join("certifications.toml");
+    for cert in &c.certs {
+        for s in &cert.sources {
+            check_source(&certs, cert.line, s, diags);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_is_stable_and_separates_fields() {
+        let h = |parts: &[&str]| {
+            let mut f = Fnv::default();
+            parts.iter().for_each(|p| f.write(p.as_bytes()));
+            f.finish()
+        };
+        assert_eq!(h(&["a", "b"]), h(&["a", "b"]));
+        assert_ne!(h(&["ab", "c"]), h(&["a", "bc"]));
+    }
+}

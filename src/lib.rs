@@ -1,0 +1,16 @@
+//! careerbot: answers Health Information Technology career questions from a
+//! cited FAQ. One answer engine, no Discord inside it; the CLI and the Discord
+//! bot are thin adapters over it. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod corpus;
+
+/// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
