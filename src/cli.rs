@@ -6,7 +6,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+use std::io::{BufRead, Write};
+use std::time::Instant;
+
 use crate::corpus;
+use crate::engine::{Engine, Knowledge, Response};
+use crate::eval;
+use crate::{cli_lookup, engine};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +35,55 @@ struct Cli {
 enum Command {
     /// Validate every file under the knowledge folder; exit non-zero on any error.
     Check,
+    /// Rebuild the search index from the knowledge folder.
+    Index,
+    /// Answer a question (or, with `-`, one question per line of standard input).
+    Ask {
+        /// The question, in plain words; `-` reads questions from standard input.
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+        /// One JSON object per question instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show why the top candidates scored as they did.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Pay figures by role, level and region, each with its year and source.
+    Salary {
+        /// Role name, id or alias (e.g. `hit manager`); none: an overview table.
+        role: Option<String>,
+        /// entry, mid, senior or all.
+        #[arg(long)]
+        level: Option<String>,
+        /// Region (e.g. `us`, `uk`, `germany`).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A certification by abbreviation or name (e.g. `rhia`); none: the list.
+    Cert {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure answer quality on a JSON-lines question file (`q` + `expect`).
+    Eval {
+        file: PathBuf,
+        /// Questions the bot must decline to answer.
+        #[arg(long)]
+        offtopic: Option<PathBuf>,
+        /// Print Recall@1 and abstention for a range of confidence thresholds.
+        #[arg(long)]
+        sweep: bool,
+        /// Exit non-zero when Recall@1 falls below this floor.
+        #[arg(long)]
+        min_recall: Option<f64>,
+        /// Exit non-zero when off-topic abstention falls below this floor.
+        #[arg(long)]
+        min_abstention: Option<f64>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +101,186 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Check => Ok(check(&cli.faq)),
+        Command::Index => {
+            let started = Instant::now();
+            let k = load(&cli.faq, &cli.index, true)?;
+            println!(
+                "indexed {} documents from `{}` into `{}` in {} ms",
+                k.engine.documents,
+                cli.faq.display(),
+                cli.index.display(),
+                started.elapsed().as_millis()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask {
+            question,
+            json,
+            explain,
+        } => {
+            let k = load(&cli.faq, &cli.index, false)?;
+            if question.len() == 1 && question[0] == "-" {
+                ask_stdin(&k.engine, json, explain)?;
+            } else {
+                let resp = k.engine.ask_with(&question.join(" "), explain);
+                if json {
+                    println!("{}", serde_json::to_string(&resp)?);
+                } else {
+                    print_answer(&resp);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Salary {
+            role,
+            level,
+            region,
+            json,
+        } => {
+            let corpus = valid_corpus(&cli.faq)?;
+            Ok(cli_lookup::salary_cmd(
+                &corpus,
+                role.as_deref(),
+                level.as_deref(),
+                region.as_deref(),
+                json,
+            ))
+        }
+        Command::Cert { name, json } => {
+            let corpus = valid_corpus(&cli.faq)?;
+            Ok(cli_lookup::cert_cmd(&corpus, name.as_deref(), json))
+        }
+        Command::Eval {
+            file,
+            offtopic,
+            sweep,
+            min_recall,
+            min_abstention,
+        } => {
+            let k = load(&cli.faq, &cli.index, false)?;
+            let questions = eval::read_jsonl(&file)?;
+            let off = offtopic
+                .as_deref()
+                .map(eval::read_jsonl)
+                .transpose()?
+                .unwrap_or_default();
+            if sweep {
+                println!("threshold  recall@1  offtopic-abstained");
+                for (t, r1, ab) in eval::sweep(&k.engine, &questions, &off)? {
+                    println!("{t:9.3}  {r1:8.3}  {ab:18.3}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let r = eval::run(&k.engine, &questions, &off)?;
+            for m in &r.misses {
+                println!(
+                    "miss [{}] {}: {}\n    got: {}",
+                    m.id, m.why, m.question, m.got
+                );
+            }
+            for m in &r.answered_offtopic {
+                println!(
+                    "off-topic answered [{}] {}\n    got: {}",
+                    m.id, m.question, m.got
+                );
+            }
+            println!(
+                "Recall@1 {:.3}  Recall@3 {:.3}  ({} questions)  off-topic abstained {:.3} ({} questions)  threshold {:.3}",
+                r.recall_at_1,
+                r.recall_at_3,
+                r.questions,
+                r.abstention,
+                r.offtopic,
+                k.engine.min_confidence
+            );
+            let low_recall = min_recall.is_some_and(|m| r.recall_at_1 < m);
+            let low_abstention = min_abstention.is_some_and(|m| r.abstention < m);
+            Ok(if low_recall || low_abstention {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// The knowledge base, refusing to use it when it has errors.
+fn valid_corpus(faq: &Path) -> Result<corpus::Corpus> {
+    let (c, diags) = corpus::load(faq);
+    if diags.has_errors() {
+        anyhow::bail!(
+            "{}\nhint: run `careerbot check --faq {}` for details",
+            engine::LoadError::Invalid(diags),
+            faq.display()
+        );
+    }
+    Ok(c)
+}
+
+fn load(faq: &Path, index: &Path, rebuild: bool) -> Result<Knowledge> {
+    Knowledge::load_with(faq, index, rebuild).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}\nhint: run `careerbot check --faq {}` for details",
+            faq.display()
+        )
+    })
+}
+
+fn ask_stdin(engine: &Engine, json: bool, explain: bool) -> Result<()> {
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = Vec::new();
+    let mut input = stdin.lock();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        let q = String::from_utf8_lossy(&line);
+        let resp = engine.ask_with(q.trim_end_matches(['\n', '\r']), explain);
+        if json {
+            serde_json::to_writer(&mut out, &resp)?;
+            writeln!(out)?;
+        } else {
+            drop(out.flush());
+            print_answer(&resp);
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_answer(resp: &Response) {
+    match &resp.answer {
+        Some(a) => {
+            println!(
+                "{}\n\n{}\n\n— {}\n  confidence {:.2} · id `{}`",
+                a.title, a.snippet, a.citation, a.score, a.id
+            );
+        }
+        None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
+    }
+    if !resp.related.is_empty() {
+        println!("\nRelated:");
+        for r in &resp.related {
+            println!("  - {} (`{}`)", r.title, r.id);
+        }
+    }
+    if let Some(x) = &resp.explain {
+        println!("\nQuery concepts: {}", x.slots.join(", "));
+        for c in &x.candidates {
+            println!(
+                "  {:<40} score {:.3} = 0.45×coverage {:.2} + 0.40×phrasing {:.2} + 0.15×bm25 ({:.2})  confidence {:.3}\n      matched: {}  missed: {}",
+                c.id,
+                c.score,
+                c.coverage,
+                c.phrasing,
+                c.bm25,
+                c.confidence,
+                c.matched.join(", "),
+                c.missed.join(", ")
+            );
+        }
     }
 }
 

@@ -3,7 +3,12 @@
 //! bot are thin adapters over it. See ARCHITECTURE.md.
 
 pub mod cli;
+pub mod cli_lookup;
 pub mod corpus;
+pub mod engine;
+pub mod eval;
+pub mod index;
+pub mod lookup;
 
 /// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).
 pub fn init_tracing() {

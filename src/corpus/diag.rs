@@ -111,20 +111,33 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// Levenshtein distance, for "did you mean" hints and typo-tolerant lookups.
+/// Edit distance counting a swap of two neighbours as one edit (optimal
+/// string alignment), for "did you mean" hints and typo-tolerant lookups:
+/// "grwoth" is one edit from "growth".
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
 }
 
 /// The closest candidate within a small edit distance, for `hint: did you mean`.
@@ -151,7 +164,8 @@ mod tests {
     #[test]
     fn edit_distance_handles_typos() {
         assert_eq!(edit_distance("aliasses", "aliases"), 1);
-        assert_eq!(edit_distance("cphmis", "cphims"), 2);
+        assert_eq!(edit_distance("cphmis", "cphims"), 1);
+        assert_eq!(edit_distance("grwoth", "growth"), 1);
         assert_eq!(edit_distance("", "abc"), 3);
     }
 

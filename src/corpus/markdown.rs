@@ -59,15 +59,13 @@ fn split_front_matter<'a>(
     }
     let fm_start = first.len();
     let mut offset = fm_start;
-    let mut line = 2;
-    for l in lines {
+    for (line, l) in (2..).zip(lines) {
         if l.trim_end() == "+++" {
             let fm = &text[fm_start..offset];
             let body = &text[offset + l.len()..];
             return Some((fm, 2, body, line + 1));
         }
         offset += l.len();
-        line += 1;
     }
     diags.push(
         Diagnostic::error(path, 1, "front matter is not closed")

@@ -1,0 +1,169 @@
+//! From chat text to a structured query. User text is never handed to a query
+//! parser: it is tokenized by the same analyzer as the index, and every token
+//! becomes a plain term, so `title:(`, quotes or `AND OR NOT` are just words.
+
+use std::collections::HashMap;
+
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+/// Questions longer than this are cut: nobody asks 4,000 characters of FAQ.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// Function words and chat filler: they carry no topic, so they neither
+/// retrieve documents nor count against coverage.
+const STOPWORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone", "are", "as", "at",
+    "be", "been", "being", "bot", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
+    "from", "get", "go", "got", "had", "has", "have", "hey", "hi", "hello", "how", "i", "if", "im",
+    "in", "into", "is", "it", "its", "just", "know", "like", "lol", "me", "mean", "much", "my",
+    "need", "of", "on", "or", "pls", "plz", "please", "really", "rn", "s", "should", "so", "some",
+    "someone", "that", "the", "their", "them", "then", "there", "these", "they", "thing", "things",
+    "this", "those", "tho", "to", "u", "ur", "us", "usually", "vs", "want", "was", "we", "were",
+    "what", "whats", "when", "where", "which", "who", "whos", "why", "will", "with", "w", "would",
+    "you", "your", "yall", "ya", "actually", "still", "yes", "no", "ok", "okay", "guys", "anybody",
+    "t", "don", "dont", "isnt", "d", "ll", "m", "re", "ve", "more", "most", "many", "very", "too",
+    "than", "one", "ones", "thanks", "thank", "thx", "ty", "question", "tell", "say", "said",
+    "ask", "asking", "best", "good", "better", "kind",
+];
+
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word)
+}
+
+/// One token of the analysed text: its lowercased surface form and its stem,
+/// with byte offsets into the original text.
+#[derive(Debug, Clone)]
+pub struct Tok {
+    pub surface: String,
+    pub stem: String,
+    pub from: usize,
+    pub to: usize,
+}
+
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut ts = analyzer.token_stream(text);
+    while ts.advance() {
+        let t = ts.token();
+        out.push(Tok {
+            surface: text[t.offset_from..t.offset_to].to_lowercase(),
+            stem: t.text.clone(),
+            from: t.offset_from,
+            to: t.offset_to,
+        });
+    }
+    out
+}
+
+/// Synonym groups, analysed: each member as its sequence of stems.
+#[derive(Debug, Default, Clone)]
+pub struct Synonyms {
+    groups: Vec<Vec<Vec<String>>>,
+    /// First stem of a member -> (group, member) pairs, longest members first.
+    starts: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Synonyms {
+    pub fn new(analyzer: &mut TextAnalyzer, groups: &[Vec<String>]) -> Self {
+        let mut s = Synonyms::default();
+        for (g, words) in groups.iter().enumerate() {
+            let members: Vec<Vec<String>> = words
+                .iter()
+                .map(|w| {
+                    tokens(analyzer, w)
+                        .into_iter()
+                        .map(|t| t.stem)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|m| !m.is_empty())
+                .collect();
+            for (m, stems) in members.iter().enumerate() {
+                s.starts.entry(stems[0].clone()).or_default().push((g, m));
+            }
+            s.groups.push(members);
+        }
+        for v in s.starts.values_mut() {
+            v.sort_by_key(|&(g, m)| std::cmp::Reverse(s.groups[g][m].len()));
+        }
+        s
+    }
+}
+
+/// One concept of the question: the word(s) the member typed and the term
+/// sequences that count as a match for it (itself plus its synonyms).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub surface: String,
+    /// Alternatives; the first is what the member typed. Each is a sequence of stems.
+    pub alts: Vec<Vec<String>>,
+    /// Set when the typed word was unknown and replaced by a close known term.
+    pub corrected: Option<String>,
+    pub weight: f32,
+}
+
+/// Splits the question into slots. Currency signs stand for pay ("entry level $$?").
+pub fn slots(analyzer: &mut TextAnalyzer, synonyms: &Synonyms, question: &str) -> Vec<Slot> {
+    let mut text: String = question.chars().take(MAX_QUERY_CHARS).collect();
+    if text.contains(['$', '£', '€']) {
+        text = text.replace(['$', '£', '€'], " salary ");
+    }
+    let toks = tokens(analyzer, &text);
+    let mut out: Vec<Slot> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let matched = synonyms.starts.get(&toks[i].stem).and_then(|cands| {
+            cands.iter().find(|&&(g, m)| {
+                let member = &synonyms.groups[g][m];
+                member.len() <= toks.len() - i
+                    && member.iter().zip(&toks[i..]).all(|(a, b)| *a == b.stem)
+            })
+        });
+        if let Some(&(g, m)) = matched {
+            let n = synonyms.groups[g][m].len();
+            let mut alts = vec![synonyms.groups[g][m].clone()];
+            alts.extend(
+                synonyms.groups[g]
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| k != m)
+                    .map(|(_, a)| a.clone()),
+            );
+            let surface = toks[i..i + n]
+                .iter()
+                .map(|t| t.surface.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            push_unique(
+                &mut out,
+                Slot {
+                    surface,
+                    alts,
+                    corrected: None,
+                    weight: 0.0,
+                },
+            );
+            i += n;
+            continue;
+        }
+        let t = &toks[i];
+        if !is_stopword(&t.surface) {
+            push_unique(
+                &mut out,
+                Slot {
+                    surface: t.surface.clone(),
+                    alts: vec![vec![t.stem.clone()]],
+                    corrected: None,
+                    weight: 0.0,
+                },
+            );
+        }
+        i += 1;
+    }
+    out
+}
+
+fn push_unique(out: &mut Vec<Slot>, slot: Slot) {
+    if !out.iter().any(|s| s.alts[0] == slot.alts[0]) {
+        out.push(slot);
+    }
+}

@@ -1,0 +1,288 @@
+//! The best one to three sentences of a document for a question, with the
+//! matched words in bold.
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use super::query::tokens;
+
+/// Snippets stop growing past this many characters.
+const BUDGET: usize = 420;
+
+pub struct Snip {
+    pub plain: String,
+    pub markdown: String,
+}
+
+/// Markdown to plain sentences: list items, table rows and paragraphs become
+/// units; emphasis and link syntax go; units are split into sentences.
+pub fn sentences(md: &str) -> Vec<String> {
+    let mut units: Vec<String> = Vec::new();
+    let mut para = String::new();
+    let flush = |para: &mut String, units: &mut Vec<String>| {
+        if !para.trim().is_empty() {
+            units.push(std::mem::take(para).trim().to_string());
+        }
+        para.clear();
+    };
+    for line in md.lines() {
+        let t = line.trim();
+        let item = strip_list_marker(t);
+        if t.is_empty()
+            || t.starts_with('#')
+            || t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+        {
+            flush(&mut para, &mut units);
+            if let Some(h) = t.strip_prefix('#') {
+                let h = h.trim_start_matches('#').trim();
+                if !h.is_empty() {
+                    units.push(h.to_string());
+                }
+            }
+        } else if let Some(item) = item {
+            flush(&mut para, &mut units);
+            para.push_str(item);
+        } else if t.starts_with('|') {
+            flush(&mut para, &mut units);
+            let cells: Vec<&str> = t
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            units.push(cells.join(" — "));
+        } else {
+            if !para.is_empty() {
+                para.push(' ');
+            }
+            para.push_str(t);
+        }
+    }
+    flush(&mut para, &mut units);
+    units
+        .iter()
+        .map(|u| strip_inline(u))
+        .flat_map(|u| split_sentences(&u))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn strip_list_marker(t: &str) -> Option<&str> {
+    for m in ["- ", "* ", "+ ", "• "] {
+        if let Some(r) = t.strip_prefix(m) {
+            return Some(r.trim());
+        }
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && digits < 3 {
+        let rest = &t[digits..];
+        if let Some(r) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
+            return Some(r.trim());
+        }
+    }
+    None
+}
+
+/// Removes emphasis markers, inline code ticks and link targets.
+fn strip_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '*' | '`' => {}
+            '_' if (i == 0 || !chars[i - 1].is_alphanumeric())
+                || (i + 1 == chars.len() || !chars[i + 1].is_alphanumeric()) => {}
+            ']' if chars.get(i + 1) == Some(&'(') => {
+                // skip "(url)"
+                if let Some(end) = chars[i..].iter().position(|&c| c == ')') {
+                    i += end;
+                }
+            }
+            '[' => {}
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "u.s", "vs", "etc", "dr", "st", "no", "approx", "inc", "jr", "sr",
+];
+
+/// Splits at `.`, `!` or `?` followed by a space and a capital, digit, `$` or quote,
+/// unless the word before is a known abbreviation.
+fn split_sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        if !matches!(b[i], b'.' | b'!' | b'?') || i + 2 >= b.len() || b[i + 1] != b' ' {
+            continue;
+        }
+        let next = text[i + 2..].chars().next().unwrap_or(' ');
+        if !(next.is_uppercase()
+            || next.is_ascii_digit()
+            || matches!(next, '$' | '"' | '(' | '“' | '£' | '€'))
+        {
+            continue;
+        }
+        let word = text[start..i]
+            .rsplit(' ')
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        if b[i] == b'.'
+            && (ABBREVIATIONS.contains(&word.as_str())
+                || (word.len() == 1 && word.chars().all(char::is_alphabetic)))
+        {
+            continue;
+        }
+        out.push(text[start..=i].trim().to_string());
+        start = i + 2;
+    }
+    if start < text.len() {
+        out.push(text[start..].trim().to_string());
+    }
+    out
+}
+
+/// Picks the sentences that answer best. For FAQ entries the first sentence is
+/// the direct answer and always leads; then the sentences holding the most
+/// question weight, in document order, within [`BUDGET`].
+pub fn best(
+    analyzer: &mut TextAnalyzer,
+    body: &str,
+    is_entry: bool,
+    stems: &[&str],
+    weight_of: impl Fn(&str) -> f32,
+) -> Snip {
+    let sents = sentences(body);
+    if sents.is_empty() {
+        return Snip {
+            plain: String::new(),
+            markdown: String::new(),
+        };
+    }
+    let scores: Vec<f32> = sents
+        .iter()
+        .map(|s| {
+            let mut seen: Vec<String> = Vec::new();
+            for t in tokens(analyzer, s) {
+                if stems.contains(&t.stem.as_str()) && !seen.contains(&t.stem) {
+                    seen.push(t.stem);
+                }
+            }
+            seen.iter().map(|s| weight_of(s)).sum()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..sents.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut len = 0;
+    let first = if is_entry { 0 } else { order[0] };
+    chosen.push(first);
+    len += sents[first].len();
+    for &i in &order {
+        if chosen.len() >= 3 || chosen.contains(&i) || scores[i] <= 0.0 {
+            continue;
+        }
+        if len + sents[i].len() > BUDGET {
+            continue;
+        }
+        chosen.push(i);
+        len += sents[i].len();
+    }
+    // A lone short sentence reads better with the one after it.
+    if chosen.len() == 1
+        && len < 160
+        && first + 1 < sents.len()
+        && len + sents[first + 1].len() <= BUDGET
+    {
+        chosen.push(first + 1);
+    }
+    chosen.sort_unstable();
+    let plain = chosen
+        .iter()
+        .map(|&i| sents[i].as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let markdown = chosen
+        .iter()
+        .map(|&i| bold(analyzer, &sents[i], stems))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Snip { plain, markdown }
+}
+
+/// Escapes Discord Markdown in `s` and wraps words whose stem matched in `**`.
+fn bold(analyzer: &mut TextAnalyzer, s: &str, stems: &[&str]) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut at = 0;
+    for t in tokens(analyzer, s) {
+        if !stems.contains(&t.stem.as_str()) {
+            continue;
+        }
+        out.push_str(&escape(&s[at..t.from]));
+        out.push_str("**");
+        out.push_str(&escape(&s[t.from..t.to]));
+        out.push_str("**");
+        at = t.to;
+    }
+    out.push_str(&escape(&s[at..]));
+    out.replace("** **", " ")
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_lists_and_keep_abbreviations() {
+        let s = sentences(
+            "No. HIT programs teach it, e.g. EHR use.\n\n- **RHIT**: an [AHIMA](https://x) exam.\n- Second item\n",
+        );
+        assert_eq!(
+            s,
+            vec![
+                "No.",
+                "HIT programs teach it, e.g. EHR use.",
+                "RHIT: an AHIMA exam.",
+                "Second item"
+            ]
+        );
+    }
+
+    #[test]
+    fn entries_lead_with_the_direct_answer_and_bold_matches() {
+        let mut a = crate::index::analyzer();
+        let body = "No. Programs teach the tech you need. SQL helps analysts later. Unrelated filler sentence here.";
+        let s = best(&mut a, body, true, &["sql"], |_| 1.0);
+        assert_eq!(s.plain, "No. SQL helps analysts later.");
+        assert_eq!(s.markdown, "No. **SQL** helps analysts later.");
+    }
+
+    #[test]
+    fn sections_lead_with_their_best_sentence() {
+        let mut a = crate::index::analyzer();
+        let body = "Pay varies. The top 10 percent earn over $78,000 a year. Growth is 8 percent.";
+        let s = best(&mut a, body, false, &["top", "10"], |_| 1.0);
+        assert!(
+            s.plain.starts_with("The top 10 percent earn over $78,000"),
+            "{}",
+            s.plain
+        );
+    }
+}

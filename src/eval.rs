@@ -1,0 +1,211 @@
+//! Answer quality, measured the way `../shared/eval/score.py` measures it:
+//! a question passes when the bot answers and the shown title + snippet match
+//! any of its `expect` patterns; an off-topic question passes when it abstains.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use fancy_regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Engine, Response};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    #[serde(default)]
+    pub id: String,
+    pub q: String,
+    #[serde(default)]
+    pub expect: Vec<String>,
+}
+
+pub fn read_jsonl(path: &Path) -> Result<Vec<Question>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let q: Question = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a question object", path.display(), n + 1))?;
+        out.push(q);
+    }
+    Ok(out)
+}
+
+/// Text as the scorer sees it: Markdown emphasis gone, whitespace collapsed.
+pub fn normalize(text: &str) -> String {
+    let mut t = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '`' | '~' => {}
+            '\\' if chars
+                .peek()
+                .is_some_and(|n| !n.is_alphanumeric() && *n != '_' && !n.is_whitespace()) => {}
+            '\u{a0}' | '\u{202f}' | '\u{2009}' => t.push(' '),
+            _ => t.push(c),
+        }
+    }
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    pub id: String,
+    pub question: String,
+    pub why: String,
+    pub got: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub questions: usize,
+    pub recall_at_1: f64,
+    pub recall_at_3: f64,
+    pub offtopic: usize,
+    pub abstention: f64,
+    pub misses: Vec<Miss>,
+    pub answered_offtopic: Vec<Miss>,
+}
+
+struct Compiled {
+    q: Question,
+    patterns: Vec<Regex>,
+}
+
+fn compile(qs: &[Question]) -> Result<Vec<Compiled>> {
+    qs.iter()
+        .map(|q| {
+            if q.expect.is_empty() {
+                bail!("question `{}` has no `expect` patterns", q.id);
+            }
+            let patterns = q
+                .expect
+                .iter()
+                .map(|p| {
+                    Regex::new(&format!("(?i){p}"))
+                        .with_context(|| format!("question `{}`: bad pattern `{p}`", q.id))
+                })
+                .collect::<Result<_>>()?;
+            Ok(Compiled {
+                q: q.clone(),
+                patterns,
+            })
+        })
+        .collect()
+}
+
+fn shown(title: &str, snippet: &str) -> String {
+    normalize(&format!("{title}\n{snippet}"))
+}
+
+fn matches(c: &Compiled, text: &str) -> bool {
+    c.patterns.iter().any(|p| p.is_match(text).unwrap_or(false))
+}
+
+/// Scores the engine at its current threshold.
+pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Result<Report> {
+    let compiled = compile(questions)?;
+    let (mut r1, mut r3, mut misses) = (0, 0, Vec::new());
+    for c in &compiled {
+        let resp = engine.ask(&c.q.q);
+        let ok1 = resp
+            .answer
+            .as_ref()
+            .is_some_and(|a| matches(c, &shown(&a.title, &a.snippet)));
+        let ok3 = ok1 || top3_match(engine, &resp, c);
+        r1 += usize::from(ok1);
+        r3 += usize::from(ok3);
+        if !ok1 {
+            misses.push(Miss {
+                id: c.q.id.clone(),
+                question: c.q.q.clone(),
+                why: if resp.abstained {
+                    "abstained".into()
+                } else {
+                    "wrong".into()
+                },
+                got: resp
+                    .answer
+                    .map(|a| format!("{} | {}", a.title, a.snippet))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    let mut answered_offtopic = Vec::new();
+    for q in offtopic {
+        let resp = engine.ask(&q.q);
+        if let Some(a) = resp.answer {
+            answered_offtopic.push(Miss {
+                id: q.id.clone(),
+                question: q.q.clone(),
+                why: "answered".into(),
+                got: a.title,
+            });
+        }
+    }
+    let n = questions.len().max(1) as f64;
+    Ok(Report {
+        questions: questions.len(),
+        recall_at_1: r1 as f64 / n,
+        recall_at_3: r3 as f64 / n,
+        offtopic: offtopic.len(),
+        abstention: if offtopic.is_empty() {
+            1.0
+        } else {
+            1.0 - answered_offtopic.len() as f64 / offtopic.len() as f64
+        },
+        misses,
+        answered_offtopic,
+    })
+}
+
+/// Recall@3: the answer or one of the related documents, shown in full title +
+/// best snippet for that document, matches.
+fn top3_match(engine: &Engine, resp: &Response, c: &Compiled) -> bool {
+    resp.related
+        .iter()
+        .take(if resp.answer.is_some() { 2 } else { 3 })
+        .any(|r| {
+            engine
+                .document(&r.id)
+                .is_some_and(|d| matches(c, &shown(&d.title, &d.body)))
+        })
+}
+
+/// Recall@1 and off-topic abstention for each threshold: the calibration table.
+pub fn sweep(
+    engine: &Engine,
+    questions: &[Question],
+    offtopic: &[Question],
+) -> Result<Vec<(f32, f64, f64)>> {
+    let compiled = compile(questions)?;
+    let scored: Vec<(f32, bool)> = compiled
+        .iter()
+        .map(|c| open_gate(engine, &c.q.q, |a| matches(c, &shown(&a.title, &a.snippet))))
+        .collect();
+    let off: Vec<f32> = offtopic
+        .iter()
+        .map(|q| open_gate(engine, &q.q, |_| true).0)
+        .collect();
+    let mut rows = Vec::new();
+    for step in 0..=20 {
+        let t = 0.30 + step as f32 * 0.025;
+        let r1 = scored.iter().filter(|(c, ok)| *ok && *c >= t).count() as f64
+            / scored.len().max(1) as f64;
+        let ab = off.iter().filter(|&&c| c < t).count() as f64 / off.len().max(1) as f64;
+        rows.push((t, r1, ab));
+    }
+    Ok(rows)
+}
+
+/// Confidence and correctness with the abstention gate open.
+fn open_gate(engine: &Engine, q: &str, ok: impl Fn(&crate::engine::Answer) -> bool) -> (f32, bool) {
+    let resp = engine.ask_with_threshold(q, 0.0);
+    match resp.answer {
+        Some(a) => (a.score, ok(&a)),
+        None => (0.0, false),
+    }
+}

@@ -1,0 +1,124 @@
+//! The answer engine through its library API on the small fixture corpus.
+
+use careerbot::engine::Knowledge;
+
+use crate::fixture;
+
+fn knowledge() -> (Knowledge, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let k = Knowledge::load(&fixture(), tmp.path()).unwrap();
+    (k, tmp)
+}
+
+fn top(k: &Knowledge, q: &str) -> Option<String> {
+    k.engine.ask(q).answer.map(|a| a.id)
+}
+
+#[test]
+fn synonyms_match_chat_words_and_phrases() {
+    let (k, _t) = knowledge();
+    assert_eq!(top(&k, "can i wfh").as_deref(), Some("remote-work"));
+    assert_eq!(
+        top(&k, "do i need a cs degree").as_deref(),
+        Some("cs-degree")
+    );
+    assert_eq!(top(&k, "median wage?").as_deref(), Some("median-salary"));
+}
+
+#[test]
+fn typos_in_long_words_still_match_but_never_outrank_a_real_match() {
+    let (k, _t) = knowledge();
+    assert_eq!(
+        top(&k, "how long is a certifcate program").as_deref(),
+        Some("certificate-program")
+    );
+    let r = k.engine.ask_with("certifcate", true);
+    let x = r.explain.unwrap();
+    assert!(x.slots[0].contains("typo for certif"), "{:?}", x.slots);
+    // The same question spelled right scores at least as high.
+    let right = k
+        .engine
+        .ask("how long is a certificate program")
+        .answer
+        .unwrap()
+        .score;
+    let typo = k
+        .engine
+        .ask("how long is a certifcate program")
+        .answer
+        .unwrap()
+        .score;
+    assert!(right >= typo, "{right} < {typo}");
+}
+
+#[test]
+fn unanswerable_questions_abstain_with_related_suggestions() {
+    let (k, _t) = knowledge();
+    for q in [
+        "how do i become a pilot",
+        "whats ur favorite movie",
+        "",
+        "???",
+        "asdfghjkl",
+    ] {
+        let r = k.engine.ask(q);
+        assert!(
+            r.abstained && r.answer.is_none(),
+            "{q:?} answered {:?}",
+            r.answer
+        );
+    }
+    let r = k.engine.ask("nurse practitioner salary");
+    assert!(r.abstained);
+    assert!(
+        r.related.iter().any(|x| x.id == "median-salary"),
+        "{:?}",
+        r.related
+    );
+}
+
+#[test]
+fn query_syntax_in_user_text_is_just_words() {
+    let (k, _t) = knowledge();
+    let junk = "x".repeat(4000);
+    for q in [
+        "title:(",
+        "\"",
+        "AND OR NOT",
+        "remote AND",
+        "body:remote^10",
+        "*",
+        "a~2",
+        "[1 TO 5]",
+        "-remote +cs",
+        &junk,
+    ] {
+        let _ = k.engine.ask(q); // must not panic or error
+    }
+    assert_eq!(
+        top(&k, "\"remote\" AND (work) OR NOT").as_deref(),
+        Some("remote-work")
+    );
+}
+
+#[test]
+fn answers_cite_every_source_and_bold_matched_words() {
+    let (k, _t) = knowledge();
+    let a = k.engine.ask("median salary").answer.unwrap();
+    assert_eq!(
+        a.citation,
+        "Fixture Guide A (2024-01-02); Fixture Guide B (2019) › Salary"
+    );
+    assert!(
+        a.snippet.contains("$47,160") && a.snippet.contains("$40,350"),
+        "{}",
+        a.snippet
+    );
+    let s = k.engine.ask("how many openings a year").answer.unwrap();
+    assert_eq!(s.title, "Fixture Guide A › Outlook");
+    assert!(
+        s.snippet_markdown.contains("**openings**"),
+        "{}",
+        s.snippet_markdown
+    );
+}
