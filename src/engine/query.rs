@@ -12,18 +12,18 @@ pub const MAX_QUERY_CHARS: usize = 500;
 /// Function words and chat filler: they carry no topic, so they neither
 /// retrieve documents nor count against coverage.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "after", "all", "also", "am", "an", "and", "any", "anyone", "are", "as", "at",
-    "be", "been", "being", "bot", "but", "by", "can", "could", "did", "do", "does", "doing", "for",
-    "from", "get", "go", "got", "had", "has", "have", "hey", "hi", "hello", "how", "i", "if", "im",
-    "in", "into", "is", "it", "its", "just", "know", "like", "lol", "me", "mean", "much", "my",
-    "need", "of", "on", "or", "pls", "plz", "please", "really", "rn", "s", "should", "so", "some",
-    "someone", "that", "the", "their", "them", "then", "there", "these", "they", "thing", "things",
-    "this", "those", "tho", "to", "u", "ur", "us", "usually", "vs", "want", "was", "we", "were",
-    "what", "whats", "when", "where", "which", "who", "whos", "why", "will", "with", "w", "would",
-    "you", "your", "yall", "ya", "actually", "still", "yes", "no", "ok", "okay", "guys", "anybody",
-    "t", "don", "dont", "isnt", "d", "ll", "m", "re", "ve", "more", "most", "many", "very", "too",
-    "than", "one", "ones", "thanks", "thank", "thx", "ty", "question", "tell", "say", "said",
-    "ask", "asking", "best", "good", "better", "kind",
+    "a", "about", "after", "all", "out", "also", "am", "an", "and", "any", "anyone", "are", "as",
+    "at", "be", "been", "being", "bot", "but", "by", "can", "could", "did", "do", "does", "doing",
+    "for", "from", "get", "go", "got", "had", "has", "have", "hey", "hi", "hello", "how", "i",
+    "if", "im", "in", "into", "is", "it", "its", "just", "know", "like", "lol", "me", "mean",
+    "much", "my", "need", "of", "on", "or", "pls", "plz", "please", "really", "rn", "s", "should",
+    "so", "some", "someone", "that", "the", "their", "them", "then", "there", "these", "they",
+    "thing", "things", "this", "those", "tho", "to", "u", "ur", "us", "usually", "vs", "want",
+    "was", "we", "were", "what", "whats", "when", "where", "which", "who", "whos", "why", "will",
+    "with", "w", "would", "you", "your", "yall", "ya", "actually", "still", "yes", "no", "ok",
+    "okay", "guys", "anybody", "t", "don", "dont", "isnt", "d", "ll", "m", "re", "ve", "more",
+    "most", "many", "very", "too", "than", "one", "ones", "thanks", "thank", "thx", "ty",
+    "question", "tell", "say", "said", "ask", "asking", "best", "good", "better", "kind",
 ];
 
 pub fn is_stopword(word: &str) -> bool {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod engine;
+mod props;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
