@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod engine;
 pub mod eval;
 pub mod index;
+pub mod live;
 pub mod lookup;
 
 /// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).

@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod props;
+mod reload;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
