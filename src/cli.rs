@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use std::io::{BufRead, Write};
@@ -68,6 +68,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the Discord bot (token from the environment, see config.example.toml).
+    Serve {
+        /// The bot's configuration file.
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
+    /// Write a synthetic knowledge base SCALE times the size of `--faq`, for
+    /// benchmarks. Deterministic for a given seed.
+    GenCorpus {
+        #[arg(long, default_value_t = 100)]
+        scale: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Folder to write; must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure answer quality on a JSON-lines question file (`q` + `expect`).
     Eval {
         file: PathBuf,
@@ -88,6 +105,10 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Serve { config } = &cli.command {
+        crate::init_tracing_with("warn,careerbot=info");
+        return serve(config);
+    }
     crate::init_tracing();
     match run(cli) {
         Ok(code) => code,
@@ -100,6 +121,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Serve { .. } => unreachable!("handled in main"),
         Command::Check => Ok(check(&cli.faq)),
         Command::Index => {
             let started = Instant::now();
@@ -149,6 +171,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cert { name, json } => {
             let corpus = valid_corpus(&cli.faq)?;
             Ok(cli_lookup::cert_cmd(&corpus, name.as_deref(), json))
+        }
+        Command::GenCorpus { scale, seed, out } => {
+            let corpus = valid_corpus(&cli.faq)?;
+            if out.exists() {
+                anyhow::bail!(
+                    "`{}` already exists\nhint: pass a new folder to `--out`",
+                    out.display()
+                );
+            }
+            let files = crate::synth::generate(&corpus, scale, seed);
+            for (rel, text) in &files {
+                let p = out.join(rel);
+                std::fs::create_dir_all(p.parent().unwrap_or(&out))?;
+                std::fs::write(&p, text)
+                    .with_context(|| format!("cannot write `{}`", p.display()))?;
+            }
+            for f in ["sources.toml", "synonyms.toml"] {
+                std::fs::copy(cli.faq.join(f), out.join(f))
+                    .with_context(|| format!("cannot copy `{f}`"))?;
+            }
+            println!(
+                "wrote {} files ({}× `{}`, seed {seed}) to `{}`",
+                files.len() + 2,
+                scale,
+                cli.faq.display(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Eval {
             file,
@@ -200,6 +250,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+    }
+}
+
+/// `careerbot serve`: config and token problems are one line on stderr and
+/// exit 2 before any connection is made.
+fn serve(path: &Path) -> ExitCode {
+    let config = match crate::config::Config::load(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let token = match config.token() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tokio::runtime::Runtime::new()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(crate::discord::serve(config, token)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
         }
     }
 }

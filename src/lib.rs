@@ -4,17 +4,25 @@
 
 pub mod cli;
 pub mod cli_lookup;
+pub mod config;
 pub mod corpus;
+pub mod discord;
 pub mod engine;
 pub mod eval;
 pub mod index;
 pub mod live;
 pub mod lookup;
+pub mod synth;
 
 /// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).
 pub fn init_tracing() {
+    init_tracing_with("warn");
+}
+
+/// [`init_tracing`] with another default filter (the bot logs at `info`).
+pub fn init_tracing_with(default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -53,18 +53,21 @@ pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeM
             f.req_str("publisher", diags),
             f.req_str("date", diags),
         );
-        if let Some(d) = &date
-            && !valid_date(d)
-        {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    f.line_of_key("date"),
-                    format!("date `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD"),
-                )
-                .with_hint("e.g. `date = \"2026-05-10\"`"),
-            );
-        }
+        // An invalid date is reported and the source is not loaded.
+        let date = date.filter(|d| {
+            let ok = valid_date(d);
+            if !ok {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        f.line_of_key("date"),
+                        format!("date `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD"),
+                    )
+                    .with_hint("e.g. `date = \"2026-05-10\"`"),
+                );
+            }
+            ok
+        });
         if let (Some(title), Some(publisher), Some(date)) = (title, publisher, date) {
             out.insert(
                 key.clone(),

@@ -108,7 +108,7 @@ fn strip_inline(s: &str) -> String {
 }
 
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "u.s", "vs", "etc", "dr", "st", "no", "approx", "inc", "jr", "sr",
+    "e.g", "i.e", "u.s", "vs", "etc", "dr", "st", "approx", "inc", "jr", "sr",
 ];
 
 /// Splits at `.`, `!` or `?` followed by a space and a capital, digit, `$` or quote,
@@ -134,7 +134,9 @@ fn split_sentences(text: &str) -> Vec<String> {
             .unwrap_or("")
             .to_lowercase();
         if b[i] == b'.'
-            && (ABBREVIATIONS.contains(&word.as_str())
+            // "No. 5" abbreviates "number"; "No. HIT programs ..." is an answer.
+            && ((word == "no" && next.is_ascii_digit())
+                || ABBREVIATIONS.contains(&word.as_str())
                 || (word.len() == 1 && word.chars().all(char::is_alphabetic)))
         {
             continue;
@@ -184,6 +186,11 @@ pub fn best(
     let first = if is_entry { 0 } else { order[0] };
     chosen.push(first);
     len += sents[first].len();
+    // A bare "No." or "Yes." needs the sentence that explains it.
+    if is_entry && len < 40 && sents.len() > 1 {
+        chosen.push(1);
+        len += sents[1].len();
+    }
     for &i in &order {
         if chosen.len() >= 3 || chosen.contains(&i) || scores[i] <= 0.0 {
             continue;
@@ -270,8 +277,14 @@ mod tests {
         let mut a = crate::index::analyzer();
         let body = "No. Programs teach the tech you need. SQL helps analysts later. Unrelated filler sentence here.";
         let s = best(&mut a, body, true, &["sql"], |_| 1.0);
-        assert_eq!(s.plain, "No. SQL helps analysts later.");
-        assert_eq!(s.markdown, "No. **SQL** helps analysts later.");
+        assert_eq!(
+            s.plain,
+            "No. Programs teach the tech you need. SQL helps analysts later."
+        );
+        assert_eq!(
+            s.markdown,
+            "No. Programs teach the tech you need. **SQL** helps analysts later."
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Whole-program tests: one integration-test binary (one link, shared helpers).
 
 mod cli;
+mod discord;
 mod engine;
+mod fake_discord;
 mod props;
 mod reload;
 

@@ -1,0 +1,168 @@
+//! `config.toml` for `careerbot serve`, and the bot token read from the
+//! environment. The token never reaches a log line: [`Token`] prints as
+//! `Token(<redacted>)` and has no `Display`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything `careerbot serve` reads from its config file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder holding the knowledge base.
+    pub faq_dir: PathBuf,
+    /// Folder where the search index is kept.
+    pub index_dir: PathBuf,
+    /// Folder for the bot's own state (kept for later features; created on demand).
+    pub data_dir: PathBuf,
+    pub discord: DiscordConfig,
+    pub cooldown: CooldownConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Name of the environment variable holding the bot token.
+    pub token_env: String,
+    /// Register commands in this guild only (instant); `None`: globally.
+    pub guild_id: Option<u64>,
+    /// Base URL that replaces `https://discord.com` for HTTP API calls (a
+    /// rate-limiting proxy, or a fake Discord in tests). When set, the proxy
+    /// is trusted to handle rate limits.
+    pub api_proxy: Option<String>,
+    /// Roles allowed to run moderator commands.
+    pub moderator_role_ids: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CooldownConfig {
+    /// Seconds a member waits between two `/ask` commands (0: no cooldown).
+    pub ask_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            faq_dir: "faq".into(),
+            index_dir: "index".into(),
+            data_dir: "data".into(),
+            discord: DiscordConfig::default(),
+            cooldown: CooldownConfig::default(),
+        }
+    }
+}
+
+impl Default for DiscordConfig {
+    fn default() -> DiscordConfig {
+        DiscordConfig {
+            token_env: "DISCORD_TOKEN".into(),
+            guild_id: None,
+            api_proxy: None,
+            moderator_role_ids: Vec::new(),
+        }
+    }
+}
+
+impl Default for CooldownConfig {
+    fn default() -> CooldownConfig {
+        CooldownConfig { ask_seconds: 5 }
+    }
+}
+
+impl Config {
+    /// Parses a config file's text; errors are one line with the line number.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let msg = e.message().trim().replace('\n', " ");
+            match line {
+                Some(l) => format!("line {l}: {msg}"),
+                None => msg,
+            }
+        })
+    }
+
+    /// Reads and parses `path`; the error is one line naming the file.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config `{}`: {e}", path.display()))?;
+        Config::parse(&text).map_err(|e| format!("invalid config `{}`: {e}", path.display()))
+    }
+
+    /// The bot token from the environment variable the config names.
+    pub fn token(&self) -> Result<Token, String> {
+        let var = &self.discord.token_env;
+        match std::env::var(var) {
+            Ok(t) if !t.trim().is_empty() => Ok(Token(t.trim().to_string())),
+            Ok(_) => Err(format!(
+                "environment variable {var} is empty (it must hold the bot token)"
+            )),
+            Err(_) => Err(format!(
+                "environment variable {var} is not set (it must hold the bot token; see README, \"Run it on your server\")"
+            )),
+        }
+    }
+}
+
+/// A bot token. Debug output is redacted; read it with [`Token::expose`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+
+    /// The secret itself: only for handing to the Discord client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_to_the_defaults_it_documents() {
+        let text = include_str!("../config.example.toml");
+        assert_eq!(Config::parse(text).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_key_parses() {
+        let c = Config::parse(
+            "faq_dir = \"f\"\nindex_dir = \"i\"\ndata_dir = \"d\"\n[discord]\ntoken_env = \"T\"\nguild_id = 123\napi_proxy = \"http://127.0.0.1:1\"\nmoderator_role_ids = [1, 2]\n[cooldown]\nask_seconds = 0\n",
+        )
+        .unwrap();
+        assert_eq!(c.discord.guild_id, Some(123));
+        assert_eq!(c.discord.moderator_role_ids, vec![1, 2]);
+        assert_eq!(c.cooldown.ask_seconds, 0);
+        assert_eq!(c.faq_dir, PathBuf::from("f"));
+    }
+
+    #[test]
+    fn errors_are_one_line_with_the_line_number() {
+        let e = Config::parse("faq_dir = \"f\"\n[discord]\ntoken_enw = \"X\"\n").unwrap_err();
+        assert!(!e.contains('\n'), "{e}");
+        assert!(e.starts_with("line 3:"), "{e}");
+        assert!(e.contains("token_enw"), "{e}");
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let t = Token::new("abc.def.secret");
+        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+        assert!(!format!("{:?}", Some(&t)).contains("secret"));
+    }
+}

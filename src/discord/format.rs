@@ -1,0 +1,408 @@
+//! Discord formatting: engine and lookup results as embeds, buttons and
+//! choices, within Discord's length limits. No ranking or lookup logic here.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
+};
+
+use crate::corpus::Level;
+use crate::engine::{Answer, FullDoc, Related};
+use crate::lookup::{CertAnswer, Choice, FigureAnswer, NotFound, SalaryAnswer, format_money};
+
+pub const EMBED_TITLE: usize = 256;
+pub const EMBED_DESCRIPTION: usize = 4096;
+pub const EMBED_FOOTER: usize = 2048;
+pub const EMBED_FIELD_NAME: usize = 256;
+pub const EMBED_FIELD_VALUE: usize = 1024;
+pub const EMBED_FIELDS: usize = 25;
+/// All text of one embed together.
+pub const EMBED_TOTAL: usize = 6000;
+pub const BUTTON_LABEL: usize = 80;
+pub const CUSTOM_ID: usize = 100;
+pub const MESSAGE_CONTENT: usize = 2000;
+/// Related entries offered as buttons.
+pub const RELATED_BUTTONS: usize = 3;
+/// Prefix of a related-entry button's custom id.
+pub const FAQ_BUTTON: &str = "faq:";
+
+/// Embed colour: a calm teal.
+const COLOUR: u32 = 0x1F8A70;
+
+/// At most `max` characters; a cut string ends with "…".
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.truncate(out.trim_end().len());
+    out.push('…');
+    out
+}
+
+/// [`clip`] for Markdown with `**bold**`: never leaves a bold span open.
+pub fn clip_markdown(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(3)).collect();
+    out.truncate(out.trim_end_matches('*').trim_end().len());
+    if out.matches("**").count() % 2 == 1 {
+        out.push_str("**");
+    }
+    out.push('…');
+    out
+}
+
+/// Text shown inside inline code: no backticks, one line, short.
+fn code(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| if c == '`' || c.is_control() { ' ' } else { c })
+        .collect();
+    format!("`{}`", clip(clean.trim(), 100))
+}
+
+/// A reply that can mention nobody.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+}
+
+/// A message reply (public or ephemeral); mentions are always off.
+pub fn reply(msg: CreateInteractionResponseMessage, ephemeral: bool) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(msg.ephemeral(ephemeral).allowed_mentions(no_mentions()))
+}
+
+/// A plain-text reply.
+pub fn text(content: &str, ephemeral: bool) -> CreateInteractionResponse {
+    reply(
+        CreateInteractionResponseMessage::new().content(clip(content, MESSAGE_CONTENT)),
+        ephemeral,
+    )
+}
+
+fn embed() -> CreateEmbed {
+    CreateEmbed::new().colour(COLOUR)
+}
+
+/// Up to three related entries as buttons (`faq:<id>`).
+pub fn related_buttons(related: &[Related]) -> Vec<CreateActionRow> {
+    let buttons: Vec<CreateButton> = related
+        .iter()
+        .filter(|r| FAQ_BUTTON.len() + r.id.len() <= CUSTOM_ID)
+        .take(RELATED_BUTTONS)
+        .map(|r| {
+            CreateButton::new(format!("{FAQ_BUTTON}{}", r.id))
+                .label(clip(&r.title, BUTTON_LABEL))
+                .style(ButtonStyle::Secondary)
+        })
+        .collect();
+    if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![CreateActionRow::Buttons(buttons)]
+    }
+}
+
+/// Title, description and footer within their limits and, together, within
+/// [`EMBED_TOTAL`] (the description gives way).
+fn text_embed(title: &str, description: &str, markdown: bool, footer: &str) -> CreateEmbed {
+    let title = clip(title, EMBED_TITLE);
+    let footer = clip(footer, EMBED_FOOTER);
+    let room = EMBED_TOTAL
+        .saturating_sub(title.chars().count() + footer.chars().count())
+        .min(EMBED_DESCRIPTION);
+    let description = if markdown {
+        clip_markdown(description, room)
+    } else {
+        clip(description, room)
+    };
+    let mut e = embed().title(title).description(description);
+    if !footer.is_empty() {
+        e = e.footer(CreateEmbedFooter::new(footer));
+    }
+    e
+}
+
+/// `/ask` answered: the answer as an embed, related entries as buttons.
+pub fn answer(a: &Answer, related: &[Related]) -> CreateInteractionResponse {
+    let e = text_embed(&a.title, &a.snippet_markdown, true, &a.citation);
+    reply(
+        CreateInteractionResponseMessage::new()
+            .embed(e)
+            .components(related_buttons(related)),
+        false,
+    )
+}
+
+pub const ABSTAIN: &str = "I don't know that one: nothing in the FAQ answers it well enough.";
+
+/// `/ask` abstained: said plainly, in the channel, with related entries.
+pub fn abstain(related: &[Related]) -> CreateInteractionResponse {
+    let content = if related.is_empty() {
+        format!("{ABSTAIN} Try `/faq` to browse the questions it does answer.")
+    } else {
+        format!("{ABSTAIN} These entries may be close:")
+    };
+    reply(
+        CreateInteractionResponseMessage::new()
+            .content(content)
+            .components(related_buttons(related)),
+        false,
+    )
+}
+
+/// A whole FAQ entry or guide section.
+pub fn document(d: &FullDoc, ephemeral: bool) -> CreateInteractionResponse {
+    reply(
+        CreateInteractionResponseMessage::new().embed(text_embed(
+            &d.title,
+            &d.body,
+            false,
+            &d.citation,
+        )),
+        ephemeral,
+    )
+}
+
+/// "No role matches `x`. Did you mean: …?", for the member only.
+pub fn not_found(e: &NotFound) -> CreateInteractionResponse {
+    let mut msg = format!("No {} matches {}.", e.what, code(&e.query));
+    if e.what == "level" {
+        msg.push_str(" Levels are entry, mid, senior and all.");
+    } else if !e.suggestions.is_empty() {
+        msg.push_str(&format!(" Did you mean: {}?", e.suggestions.join(", ")));
+    }
+    text(&msg, true)
+}
+
+/// Autocomplete choices (already capped by the lookup: 25, 100 chars).
+pub fn choices(list: &[Choice]) -> CreateInteractionResponse {
+    let mut r = CreateAutocompleteResponse::new();
+    for c in list.iter().take(EMBED_FIELDS) {
+        r = r.add_string_choice(clip(&c.name, 100), clip(&c.value, 100));
+    }
+    CreateInteractionResponse::Autocomplete(r)
+}
+
+/// An embed's fields, kept within the field count and the total size.
+struct Fields {
+    list: Vec<(String, String, bool)>,
+    used: usize,
+    left_out: usize,
+}
+
+impl Fields {
+    fn new(used: usize) -> Fields {
+        Fields {
+            list: Vec::new(),
+            used,
+            left_out: 0,
+        }
+    }
+
+    /// Adds a field unless it would break a limit (one slot stays free for a note).
+    fn push(&mut self, name: &str, value: &str, inline: bool) {
+        let name = clip(name, EMBED_FIELD_NAME);
+        let value = clip(value, EMBED_FIELD_VALUE);
+        let size = name.chars().count() + value.chars().count();
+        // Leave room for the closing note (field + text).
+        if self.list.len() + 1 >= EMBED_FIELDS || self.used + size + 200 > EMBED_TOTAL {
+            self.left_out += 1;
+            return;
+        }
+        self.used += size;
+        self.list.push((name, value, inline));
+    }
+
+    fn into_embed(mut self, e: CreateEmbed, what: &str) -> CreateEmbed {
+        if self.left_out > 0 {
+            self.list.push((
+                "More".into(),
+                format!(
+                    "{} more {what} not shown: narrow the question (level or region).",
+                    self.left_out
+                ),
+                false,
+            ));
+        }
+        e.fields(self.list)
+    }
+}
+
+fn level_name(l: Level) -> &'static str {
+    match l {
+        Level::Entry => "Entry level",
+        Level::Mid => "Mid-career",
+        Level::Senior => "Senior",
+        Level::All => "All levels",
+    }
+}
+
+/// "$38,000–$45,000\n0-2 years · May 2023 · Guide (Publisher, date)".
+fn figure_value(f: &FigureAnswer) -> String {
+    let mut line2: Vec<String> = Vec::new();
+    if let Some(y) = &f.figure.years {
+        line2.push(y.clone());
+    }
+    line2.push(match &f.figure.year {
+        Some(y) => y.clone(),
+        None => "year not given".into(),
+    });
+    line2.push(f.cited.cite());
+    format!("**{}**\n{}", f.display, line2.join(" · "))
+}
+
+/// `/salary`: every figure with its year and source; several sources for one
+/// level sit side by side (inline fields), never merged.
+pub fn salary(a: &SalaryAnswer) -> CreateInteractionResponse {
+    let title = clip(&format!("{} — pay", a.role.name), EMBED_TITLE);
+    let scope = format!(
+        "{} · {}",
+        a.level.map_or("every level", level_name),
+        a.region
+            .as_ref()
+            .map_or("every region", |r| r.name.as_str())
+    );
+    let mut description = scope.clone();
+    if a.figures.is_empty() {
+        let have: Vec<&str> = a.levels.iter().map(|l| l.as_str()).collect();
+        description.push_str(&if have.is_empty() {
+            "\nThe guides give no figures for this role here.".to_string()
+        } else {
+            format!(
+                "\nThe guides give no figures at this level; they give: {}.",
+                have.join(", ")
+            )
+        });
+    }
+    let footer = "Figures as each guide states them, with its year and source; where guides differ, all are shown.";
+    let mut fields =
+        Fields::new(title.chars().count() + description.chars().count() + footer.len());
+    for f in &a.figures {
+        let name = match &f.figure.label {
+            Some(l) => format!("{} · {} ({l})", level_name(f.figure.level), f.region_name),
+            None => format!("{} · {}", level_name(f.figure.level), f.region_name),
+        };
+        fields.push(&name, &figure_value(f), true);
+    }
+    if !a.national_medians.is_empty() {
+        let lines: Vec<String> = a
+            .national_medians
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}, {})",
+                    format_money(m.figure.low, &m.figure.currency),
+                    m.figure.year.as_deref().unwrap_or("year not given"),
+                    m.cited.cite()
+                )
+            })
+            .collect();
+        fields.push(
+            "National medians, whole occupation",
+            &lines.join("\n"),
+            false,
+        );
+    }
+    for g in &a.geography {
+        let value = match &g.display {
+            Some(d) => format!("{}: {d}\n{}", g.geography.places, g.cited.cite()),
+            None => format!("{}\n{}", g.geography.places, g.cited.cite()),
+        };
+        fields.push(&format!("By place · {}", g.region_name), &value, false);
+    }
+    let e = fields
+        .into_embed(embed().title(title).description(description), "figures")
+        .footer(CreateEmbedFooter::new(footer));
+    reply(CreateInteractionResponseMessage::new().embed(e), false)
+}
+
+/// `/cert`: the credential with its issuer, requirements and sources.
+pub fn cert(a: &CertAnswer) -> CreateInteractionResponse {
+    let c = &a.cert;
+    let title = if c.abbr.eq_ignore_ascii_case(&c.name) {
+        clip(&c.name, EMBED_TITLE)
+    } else {
+        clip(&format!("{} — {}", c.abbr, c.name), EMBED_TITLE)
+    };
+    let description = clip(c.suits.as_deref().unwrap_or(""), EMBED_DESCRIPTION);
+    let footer = clip(&format!("Guide sections: {}", c.section), EMBED_FOOTER);
+    let mut fields =
+        Fields::new(title.chars().count() + description.chars().count() + footer.chars().count());
+    fields.push("Issuer", &c.issuer, true);
+    if let Some(l) = &c.level {
+        fields.push("Level", l, true);
+    }
+    if !c.requirements.is_empty() {
+        let reqs: Vec<String> = c.requirements.iter().map(|r| format!("• {r}")).collect();
+        fields.push("Requirements", &reqs.join("\n"), false);
+    }
+    if let Some(l) = &c.leads_to {
+        fields.push("Leads to", l, false);
+    }
+    let sources: Vec<String> = a.cited.iter().map(|s| format!("• {}", s.cite())).collect();
+    fields.push("Sources", &sources.join("\n"), false);
+    let mut e = fields.into_embed(embed().title(title), "details");
+    if !description.is_empty() {
+        e = e.description(description);
+    }
+    reply(
+        CreateInteractionResponseMessage::new().embed(e.footer(CreateEmbedFooter::new(footer))),
+        false,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_counts_characters_and_marks_the_cut() {
+        assert_eq!(clip("héllo", 5), "héllo");
+        assert_eq!(clip("héllo world", 6), "héllo…");
+        assert_eq!(clip("héllo world", 6).chars().count(), 6);
+    }
+
+    #[test]
+    fn clip_markdown_closes_bold() {
+        let s = clip_markdown("a **bold word** here and more", 10);
+        assert!(s.chars().count() <= 10, "{s}");
+        assert_eq!(s.matches("**").count() % 2, 0, "{s}");
+    }
+
+    #[test]
+    fn long_answers_fit_every_embed_limit() {
+        let a = Answer {
+            id: "x".into(),
+            title: "t".repeat(400),
+            snippet: String::new(),
+            citation: "c".repeat(3000),
+            source: "s".into(),
+            score: 1.0,
+            snippet_markdown: "w **b** ".repeat(2000),
+            kind: "entry".into(),
+        };
+        let related = vec![
+            Related {
+                id: "r".into(),
+                title: "l".repeat(200),
+            };
+            5
+        ];
+        let v = serde_json::to_value(answer(&a, &related)).unwrap();
+        let e = &v["data"]["embeds"][0];
+        let n = |p: &serde_json::Value| p.as_str().unwrap().chars().count();
+        assert!(n(&e["title"]) <= EMBED_TITLE);
+        assert!(n(&e["description"]) <= EMBED_DESCRIPTION);
+        assert!(n(&e["footer"]["text"]) <= EMBED_FOOTER);
+        assert!(n(&e["title"]) + n(&e["description"]) + n(&e["footer"]["text"]) <= EMBED_TOTAL);
+        let buttons = v["data"]["components"][0]["components"].as_array().unwrap();
+        assert_eq!(buttons.len(), RELATED_BUTTONS);
+        assert!(n(&buttons[0]["label"]) <= BUTTON_LABEL);
+        assert_eq!(
+            v["data"]["allowed_mentions"]["parse"],
+            serde_json::json!([])
+        );
+    }
+}

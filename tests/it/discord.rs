@@ -1,0 +1,458 @@
+//! The Discord adapter end to end: the real serenity client, started through
+//! careerbot's library entry point, against a fake Discord on 127.0.0.1
+//! (HTTP API + gateway). Every wait is bounded (see `fake_discord::TIMEOUT`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use serenity::all::ShardManager;
+
+use careerbot::config::{Config, Token};
+use careerbot::discord;
+
+use crate::fake_discord::{FakeDiscord, Request};
+use crate::{copy_tree, fixture};
+
+const GUILD: u64 = 700000000000000001;
+
+const SALARIES: &str = r#"
+[[role]]
+id = "hit-technician"
+name = "HIT Technician"
+aliases = ["hit tech", "health information technician"]
+
+[[region]]
+id = "us"
+name = "United States (national)"
+aliases = ["usa"]
+
+[[region]]
+id = "uk"
+name = "United Kingdom"
+aliases = ["england"]
+
+[[figure]]
+role = "hit-technician"
+level = "entry"
+stat = "range"
+low = 38000
+high = 45000
+currency = "USD"
+region = "us"
+year = "2024"
+source = "guide-a"
+section = "Salary"
+
+[[figure]]
+role = "hit-technician"
+level = "entry"
+stat = "range"
+low = 30000
+high = 36000
+currency = "USD"
+region = "us"
+year = "2018"
+source = "guide-b"
+section = "Salary"
+"#;
+
+const CERTS: &str = r#"
+[[cert]]
+abbr = "RHIT"
+name = "Registered Health Information Technician"
+aliases = ["rhit cert"]
+issuer = "AHIMA"
+level = "entry"
+requirements = ["An associate degree", "Passing the exam"]
+suits = "Technicians starting out."
+leads_to = "Entry-level technician jobs"
+source = ["guide-a", "guide-b"]
+section = "Certifications"
+"#;
+
+/// A running bot wired to a fake Discord.
+struct Bot {
+    fake: FakeDiscord,
+    shards: Arc<ShardManager>,
+    _dir: tempfile::TempDir,
+}
+
+impl Bot {
+    async fn start(guild_id: Option<u64>) -> Bot {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let faq = dir.path().join("faq");
+        copy_tree(&fixture(), &faq);
+        std::fs::write(faq.join("salaries.toml"), SALARIES).unwrap();
+        std::fs::write(faq.join("certifications.toml"), CERTS).unwrap();
+        let mut config = Config {
+            faq_dir: faq,
+            index_dir: dir.path().join("index"),
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
+        config.discord.guild_id = guild_id;
+        config.discord.api_proxy = Some(fake.http_base.clone());
+        config.cooldown.ask_seconds = 0;
+        let data = Arc::new(discord::load(&config).await.expect("fixture loads"));
+        let token = Token::new("fake.bot.token");
+        let mut client = discord::client(&config, &token, data).await.unwrap();
+        let shards = Arc::clone(&client.shard_manager);
+        tokio::spawn(async move { client.start().await });
+        // Connected and commands registered: ready for interactions.
+        fake.wait_for("command registration", |f| {
+            f.requests()
+                .into_iter()
+                .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+        })
+        .await;
+        Bot {
+            fake,
+            shards,
+            _dir: dir,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.shards.shutdown_all()).await;
+    }
+}
+
+fn embed(r: &Request) -> &Value {
+    &r.body["data"]["embeds"][0]
+}
+
+fn assert_no_mentions(r: &Request) {
+    let am = &r.body["data"]["allowed_mentions"];
+    assert_eq!(am["parse"], json!([]), "{:#}", r.body);
+    assert!(
+        am["users"].as_array().is_none_or(|a| a.is_empty())
+            && am["roles"].as_array().is_none_or(|a| a.is_empty()),
+        "{:#}",
+        r.body
+    );
+}
+
+fn is_ephemeral(r: &Request) -> bool {
+    r.body["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_every_command_with_described_options_and_autocomplete() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let put = bot
+        .fake
+        .wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    assert_eq!(
+        put.path,
+        format!(
+            "/api/v10/applications/{}/guilds/{GUILD}/commands",
+            crate::fake_discord::APP_ID
+        )
+    );
+    let cmds = put.body.as_array().expect("an array of commands");
+    let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ask", "salary", "cert", "faq"]);
+    let opt = |cmd: &str, name: &str| -> Value {
+        let c = cmds.iter().find(|c| c["name"] == cmd).unwrap();
+        c["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("/{cmd} has no option {name}"))
+            .clone()
+    };
+    for c in cmds {
+        assert!(!c["description"].as_str().unwrap().is_empty(), "{c}");
+        for o in c["options"].as_array().unwrap() {
+            assert_eq!(o["type"], 3, "{o}");
+            assert!(!o["description"].as_str().unwrap().is_empty(), "{o}");
+        }
+    }
+    assert_eq!(opt("ask", "question")["required"], true);
+    assert_ne!(opt("ask", "question")["autocomplete"], true);
+    assert_eq!(opt("salary", "role")["autocomplete"], true);
+    assert_eq!(opt("salary", "role")["required"], true);
+    assert_eq!(opt("salary", "region")["autocomplete"], true);
+    assert_ne!(opt("salary", "region")["required"], true);
+    let level = opt("salary", "level");
+    let levels: Vec<&str> = level["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(levels, ["entry", "mid", "senior", "all"]);
+    assert_eq!(opt("cert", "name")["autocomplete"], true);
+    assert_eq!(opt("faq", "topic")["autocomplete"], true);
+    // Guild commands only: nothing registered globally.
+    assert!(
+        !bot.fake
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with(&format!(
+                "/applications/{}/commands",
+                crate::fake_discord::APP_ID
+            )))
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_replies_with_a_cited_embed_and_mentions_nobody() {
+    // No guild: commands are registered globally.
+    let bot = Bot::start(None).await;
+    bot.fake
+        .wait_request(
+            "PUT",
+            &format!("/applications/{}/commands", crate::fake_discord::APP_ID),
+        )
+        .await;
+    let mut samples = Vec::new();
+    for _ in 0..5 {
+        let pushed = Instant::now();
+        let token = bot
+            .fake
+            .command("ask", &[("question", "can I work remotely?")]);
+        let r = bot.fake.callback(&token).await;
+        samples.push(r.at.duration_since(pushed));
+        assert_eq!(r.body["type"], 4, "{:#}", r.body);
+        let e = embed(&r);
+        assert_eq!(e["title"], "Can I work remotely?");
+        // The snippet, with the words that matched in bold.
+        assert!(
+            e["description"]
+                .as_str()
+                .unwrap()
+                .contains("often **remote**"),
+            "{e:#}"
+        );
+        assert_eq!(e["footer"]["text"], "Fixture Guide A (2024-01-02) › FAQ");
+        assert!(!is_ephemeral(&r));
+        assert_no_mentions(&r);
+    }
+    eprintln!("/ask round trips (INTERACTION_CREATE pushed → callback received): {samples:?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_abstains_in_plain_words_with_related_buttons() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot
+        .fake
+        .command("ask", &[("question", "nurse practitioner salary")]);
+    let r = bot.fake.callback(&token).await;
+    let data = &r.body["data"];
+    assert!(
+        data["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("I don't know that one"),
+        "{data:#}"
+    );
+    assert!(data["embeds"].is_null() || data["embeds"] == json!([]));
+    assert!(!is_ephemeral(&r), "an abstention is said in the channel");
+    let buttons = data["components"][0]["components"].as_array().unwrap();
+    assert!(buttons.len() <= 3);
+    assert!(
+        buttons
+            .iter()
+            .any(|b| b["custom_id"] == "faq:median-salary"),
+        "{buttons:#?}"
+    );
+    assert_no_mentions(&r);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salary_autocomplete_and_embed_show_every_source() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot.fake.autocomplete("salary", ("role", "hit"));
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(r.body["type"], 8, "{:#}", r.body);
+    let choices = r.body["data"]["choices"].as_array().unwrap();
+    assert!(!choices.is_empty() && choices.len() <= 25, "{choices:?}");
+    assert_eq!(choices[0]["value"], "hit-technician");
+
+    let token = bot.fake.autocomplete("salary", ("region", ""));
+    let r = bot.fake.callback(&token).await;
+    let values: Vec<&str> = r.body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["us", "uk"]);
+
+    let token = bot
+        .fake
+        .command("salary", &[("role", "hit-technician"), ("level", "entry")]);
+    let r = bot.fake.callback(&token).await;
+    let fields = embed(&r)["fields"].as_array().unwrap();
+    let text = serde_json::to_string(fields).unwrap();
+    // Two guides disagree: both figures, each with year and source.
+    assert!(
+        text.contains("$38,000–$45,000")
+            && text.contains("2024")
+            && text.contains("Fixture Guide A"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$30,000–$36,000")
+            && text.contains("2018")
+            && text.contains("Fixture Guide B"),
+        "{text}"
+    );
+    assert_no_mentions(&r);
+
+    let token = bot.fake.command("salary", &[("role", "astronaut")]);
+    let r = bot.fake.callback(&token).await;
+    assert!(is_ephemeral(&r));
+    assert!(
+        r.body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("No role matches")
+    );
+    assert_no_mentions(&r);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cert_replies_with_an_embed_and_its_sources() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot.fake.autocomplete("cert", ("name", "rh"));
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(r.body["data"]["choices"][0]["value"], "RHIT");
+
+    let token = bot.fake.command("cert", &[("name", "rhit")]);
+    let r = bot.fake.callback(&token).await;
+    let e = embed(&r);
+    assert_eq!(
+        e["title"],
+        "RHIT — Registered Health Information Technician"
+    );
+    let fields = serde_json::to_string(&e["fields"]).unwrap();
+    assert!(
+        fields.contains("AHIMA") && fields.contains("Passing the exam"),
+        "{fields}"
+    );
+    assert!(
+        fields.contains("Fixture Guide A (Test Publisher, 2024-01-02)")
+            && fields.contains("Fixture Guide B (Other Publisher, 2019)"),
+        "{fields}"
+    );
+    assert!(!is_ephemeral(&r));
+    assert_no_mentions(&r);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn related_button_and_faq_show_the_whole_entry() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot.fake.button("faq:median-salary");
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(r.body["type"], 4, "{:#}", r.body);
+    assert!(is_ephemeral(&r), "flags: {}", r.body["data"]["flags"]);
+    let e = embed(&r);
+    assert_eq!(e["title"], "What is the median salary?");
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap()
+            .contains("$40,350 in May 2018")
+    );
+    assert_no_mentions(&r);
+
+    let token = bot.fake.autocomplete("faq", ("topic", "remote"));
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(
+        r.body["data"]["choices"],
+        json!([{"name": "Can I work remotely?", "value": "remote-work"}])
+    );
+    let token = bot.fake.command("faq", &[("topic", "remote-work")]);
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(embed(&r)["title"], "Can I work remotely?");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_after_a_gateway_drop_and_keeps_answering() {
+    let bot = Bot::start(Some(GUILD)).await;
+    bot.fake.wait_op(2, 1).await;
+    bot.fake.drop_gateway();
+    bot.fake.wait_op(6, 1).await;
+    assert_eq!(
+        bot.fake.ops().iter().filter(|&&o| o == 2).count(),
+        1,
+        "resumed, not re-identified"
+    );
+    let token = bot.fake.command(
+        "ask",
+        &[("question", "do i need a computer science degree")],
+    );
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(embed(&r)["title"], "Do I need a computer science degree?");
+    bot.stop().await;
+}
+
+/// `careerbot serve` with `config` as its config file and `token` (if any) in
+/// `CB_TEST_TOKEN`; it must exit before connecting anywhere.
+fn serve(config: &str, token: Option<&str>) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_careerbot"));
+    cmd.args(["serve", "--config", path.to_str().unwrap()])
+        .env("RUST_LOG", "trace")
+        .env_remove("CB_TEST_TOKEN")
+        .stdin(std::process::Stdio::null());
+    if let Some(t) = token {
+        cmd.env("CB_TEST_TOKEN", t);
+    }
+    let o = cmd.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    (o.status.code(), out)
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_token_or_a_readable_config() {
+    let config = "[discord]\ntoken_env = \"CB_TEST_TOKEN\"\n";
+    let (code, out) = serve(config, None);
+    assert_eq!(code, Some(2), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("error: environment variable CB_TEST_TOKEN is not set"),
+        "{out}"
+    );
+
+    let (code, out) = serve("[discord]\ntoken_enw = \"X\"\n", Some("t"));
+    assert_eq!(code, Some(2), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("line 2") && out.contains("token_enw"), "{out}");
+
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["serve", "--config", "/nonexistent/config.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: cannot read config `/nonexistent/config.toml`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_never_prints_the_token() {
+    // A broken knowledge folder stops it after the token is read, before any connection.
+    let config = "faq_dir = \"/nonexistent/faq\"\n[discord]\ntoken_env = \"CB_TEST_TOKEN\"\n";
+    let (code, out) = serve(config, Some("MTIz.secret-token-value"));
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("knowledge folder not found"), "{out}");
+    assert!(!out.contains("secret-token-value"), "{out}");
+}

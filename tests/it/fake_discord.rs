@@ -1,0 +1,470 @@
+//! A fake Discord on 127.0.0.1: the HTTP API routes the bot uses and a
+//! gateway WebSocket. Every HTTP request is recorded (method, path, JSON body)
+//! in memory and appended to a JSON-lines log (`CAREERBOT_FAKE_DISCORD_LOG`,
+//! default `target/fake-discord-requests.jsonl`) that CI checks against
+//! Discord's OpenAPI spec.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, mpsc};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+pub const APP_ID: &str = "900000000000000001";
+pub const BOT_ID: &str = "900000000000000002";
+/// Every wait in the tests gives up after this long.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub at: Instant,
+}
+
+enum GatewayCmd {
+    Dispatch(&'static str, Value),
+    Close(u16),
+}
+
+#[derive(Default)]
+struct State {
+    requests: Mutex<Vec<Request>>,
+    /// Gateway opcodes the bot sent, in order.
+    ops: Mutex<Vec<u64>>,
+    /// The live gateway connection.
+    conn: Mutex<Option<mpsc::UnboundedSender<GatewayCmd>>>,
+    seq: AtomicU64,
+    changed: Notify,
+}
+
+pub struct FakeDiscord {
+    state: Arc<State>,
+    pub http_base: String,
+    next_id: AtomicU64,
+}
+
+fn log_path() -> PathBuf {
+    std::env::var_os("CAREERBOT_FAKE_DISCORD_LOG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::root().join("target/fake-discord-requests.jsonl"))
+}
+
+static LOG: Mutex<()> = Mutex::new(());
+
+fn append_log(r: &Request) {
+    let _guard = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    let path = log_path();
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let line = json!({"method": r.method, "path": r.path, "body": r.body}).to_string() + "\n";
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .expect("fake Discord log opens");
+    f.write_all(line.as_bytes()).unwrap();
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ws = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http_base = format!("http://{}", http.local_addr().unwrap());
+        let ws_url = format!("ws://{}", ws.local_addr().unwrap());
+        let state = Arc::new(State::default());
+        let (s, url) = (Arc::clone(&state), ws_url.clone());
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = http.accept().await {
+                tokio::spawn(serve_http(sock, Arc::clone(&s), url.clone()));
+            }
+        });
+        let s = Arc::clone(&state);
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = ws.accept().await {
+                tokio::spawn(serve_gateway(sock, Arc::clone(&s)));
+            }
+        });
+        FakeDiscord {
+            state,
+            http_base,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    pub fn ops(&self) -> Vec<u64> {
+        self.state.ops.lock().unwrap().clone()
+    }
+
+    /// Waits (at most [`TIMEOUT`]) until `f` finds something in the state.
+    pub async fn wait_for<T>(&self, what: &str, mut f: impl FnMut(&FakeDiscord) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        loop {
+            let changed = self.state.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if let Some(v) = f(self) {
+                return v;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                panic!(
+                    "timed out waiting for {what}; requests: {:#?}; gateway ops: {:?}",
+                    self.requests()
+                        .iter()
+                        .map(|r| format!("{} {}", r.method, r.path))
+                        .collect::<Vec<_>>(),
+                    self.ops()
+                );
+            }
+        }
+    }
+
+    /// The first request matching `method` and a path ending with `suffix`.
+    pub async fn wait_request(&self, method: &str, suffix: &str) -> Request {
+        self.wait_for(&format!("{method} …{suffix}"), |f| {
+            f.requests()
+                .into_iter()
+                .find(|r| r.method == method && r.path.ends_with(suffix))
+        })
+        .await
+    }
+
+    /// Waits for the gateway session (after IDENTIFY or RESUME) to be up.
+    pub async fn wait_op(&self, op: u64, count: usize) {
+        self.wait_for(&format!("gateway op {op} ×{count}"), |f| {
+            (f.ops().iter().filter(|&&o| o == op).count() >= count).then_some(())
+        })
+        .await;
+    }
+
+    fn send(&self, cmd: GatewayCmd) {
+        let conn = self.state.conn.lock().unwrap();
+        conn.as_ref()
+            .expect("a gateway connection")
+            .send(cmd)
+            .expect("gateway connection alive");
+    }
+
+    /// Closes the gateway connection with a resumable close code.
+    pub fn drop_gateway(&self) {
+        self.send(GatewayCmd::Close(4000));
+        *self.state.conn.lock().unwrap() = None;
+    }
+
+    fn id(&self) -> String {
+        (800000000000000000 + self.next_id.fetch_add(1, Ordering::SeqCst)).to_string()
+    }
+
+    /// Pushes an INTERACTION_CREATE; returns the interaction token.
+    pub fn interaction(&self, kind: u8, data: Value, extra: Value) -> String {
+        let id = self.id();
+        let token = format!("itoken{id}");
+        let mut d = json!({
+            "id": id,
+            "application_id": APP_ID,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "guild_id": "700000000000000001",
+            "channel_id": "700000000000000002",
+            "channel": {"id": "700000000000000002", "type": 0, "name": "careers", "guild_id": "700000000000000001", "permissions": "0"},
+            "member": {
+                "user": {"id": "600000000000000001", "username": "member", "discriminator": "0", "global_name": "Member", "avatar": null},
+                "roles": [],
+                "joined_at": "2024-01-01T00:00:00.000000+00:00",
+                "deaf": false,
+                "mute": false,
+                "flags": 0,
+                "permissions": "2248473465835073",
+                "pending": false
+            },
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": "700000000000000001"},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+            "app_permissions": "2248473465835073",
+            "data": data,
+        });
+        if let (Some(d), Some(extra)) = (d.as_object_mut(), extra.as_object()) {
+            d.extend(extra.clone());
+        }
+        // A payload serenity cannot read is dropped silently: fail loudly here.
+        if let Err(e) = serde_json::from_value::<serenity::all::Interaction>(d.clone()) {
+            panic!("payload has a shape serenity cannot read: {e}\n{d:#}");
+        }
+        self.send(GatewayCmd::Dispatch("INTERACTION_CREATE", d));
+        token
+    }
+
+    /// A slash command (type 2) with string options.
+    pub fn command(&self, name: &str, options: &[(&str, &str)]) -> String {
+        let opts: Vec<Value> = options
+            .iter()
+            .map(|(n, v)| json!({"name": n, "type": 3, "value": v}))
+            .collect();
+        self.interaction(
+            2,
+            json!({"id": "500000000000000001", "name": name, "type": 1, "options": opts}),
+            json!({}),
+        )
+    }
+
+    /// An autocomplete request (type 4) with `focused` being typed.
+    pub fn autocomplete(&self, name: &str, focused: (&str, &str)) -> String {
+        self.interaction(
+            4,
+            json!({"id": "500000000000000001", "name": name, "type": 1,
+                   "options": [{"name": focused.0, "type": 3, "value": focused.1, "focused": true}]}),
+            json!({}),
+        )
+    }
+
+    /// A button click (type 3) on a message the bot sent.
+    pub fn button(&self, custom_id: &str) -> String {
+        let message = json!({
+            "id": "400000000000000001",
+            "channel_id": "700000000000000002",
+            "author": {"id": BOT_ID, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true},
+            "content": "",
+            "timestamp": "2024-01-01T00:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": false,
+            "type": 20,
+            "flags": 0,
+            "components": [],
+        });
+        self.interaction(
+            3,
+            json!({"custom_id": custom_id, "component_type": 2}),
+            json!({"message": message}),
+        )
+    }
+
+    /// The callback the bot sent for the interaction with `token`.
+    pub async fn callback(&self, token: &str) -> Request {
+        self.wait_request("POST", &format!("/{token}/callback"))
+            .await
+    }
+}
+
+async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
+    let _ = sock.set_nodelay(true);
+    let Ok(mut ws) = tokio_tungstenite::accept_async(sock).await else {
+        return;
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null});
+    if ws.send(Message::Text(hello.to_string())).await.is_err() {
+        return;
+    }
+    let mut registered = Some(tx);
+    loop {
+        tokio::select! {
+            msg = ws.next() => {
+                let Some(Ok(msg)) = msg else { return };
+                let Message::Text(text) = msg else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+                let op = v["op"].as_u64().unwrap_or(u64::MAX);
+                let reply = match op {
+                    2 => Some(("READY", json!({
+                        "v": 10,
+                        "user": {"id": BOT_ID, "username": "careerbot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true, "verified": true, "flags": 0, "mfa_enabled": false},
+                        "guilds": [],
+                        "session_id": "fake-session",
+                        "resume_gateway_url": "ws://127.0.0.1:1",
+                        "shard": [0, 1],
+                        "application": {"id": APP_ID, "flags": 0},
+                    }))),
+                    6 => Some(("RESUMED", json!({}))),
+                    1 => {
+                        let ack = json!({"op": 11, "d": null, "s": null, "t": null});
+                        if ws.send(Message::Text(ack.to_string())).await.is_err() { return; }
+                        None
+                    }
+                    _ => None,
+                };
+                if let Some((t, d)) = reply {
+                    let s = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                    let ev = json!({"op": 0, "t": t, "s": s, "d": d});
+                    if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
+                }
+                // The session is usable once answered: publish the connection.
+                if matches!(op, 2 | 6) && let Some(tx) = registered.take() {
+                    *state.conn.lock().unwrap() = Some(tx);
+                }
+                state.ops.lock().unwrap().push(op);
+                state.changed.notify_waiters();
+            }
+            cmd = rx.recv() => {
+                match cmd {
+                    Some(GatewayCmd::Dispatch(t, d)) => {
+                        let s = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                        let ev = json!({"op": 0, "t": t, "s": s, "d": d});
+                        if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
+                    }
+                    Some(GatewayCmd::Close(code)) => {
+                        let frame = CloseFrame { code: CloseCode::from(code), reason: "fake drop".into() };
+                        let _ = ws.close(Some(frame)).await;
+                        // Drain until the client closes too.
+                        while let Some(Ok(_)) = ws.next().await {}
+                        return;
+                    }
+                    None => return,
+                }
+            }
+        }
+    }
+}
+
+async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
+    let _ = sock.set_nodelay(true);
+    let mut reader = BufReader::new(sock);
+    loop {
+        let mut start = String::new();
+        if reader.read_line(&mut start).await.unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = start.split_whitespace();
+        let (method, path) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("").to_string(),
+        );
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        let body: Value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&body)}))
+        };
+        let (status, reply) = route(&method, &path, &body, &ws_url);
+        let req = Request {
+            method,
+            path,
+            body,
+            at: Instant::now(),
+        };
+        append_log(&req);
+        state.requests.lock().unwrap().push(req);
+        state.changed.notify_waiters();
+        let text = reply.map(|v| v.to_string()).unwrap_or_default();
+        // One write: a split response would wait on Nagle and delayed ACKs.
+        let response = format!(
+            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+            text.len()
+        );
+        if reader
+            .get_mut()
+            .write_all(response.as_bytes())
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn user() -> Value {
+    json!({"id": BOT_ID, "username": "careerbot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true})
+}
+
+/// Status line and JSON answer for one request.
+fn route(method: &str, path: &str, body: &Value, ws_url: &str) -> (&'static str, Option<Value>) {
+    let path = path.split('?').next().unwrap_or("");
+    let seg: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    match (method, seg.as_slice()) {
+        ("GET", ["gateway"]) => ("200 OK", Some(json!({"url": ws_url}))),
+        ("GET", ["gateway", "bot"]) => (
+            "200 OK",
+            Some(json!({"url": ws_url, "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})),
+        ),
+        ("PUT", ["applications", app, "commands"])
+        | ("PUT", ["applications", app, "guilds", _, "commands"]) => {
+            let guild = seg.get(3).filter(|_| seg.len() == 5).copied();
+            let echoed: Vec<Value> = body
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, mut c)| {
+                    let o = c.as_object_mut().unwrap();
+                    o.insert("id".into(), json!(format!("5000000000000000{i:02}")));
+                    o.insert("application_id".into(), json!(app));
+                    o.insert("version".into(), json!("1"));
+                    o.entry("type").or_insert(json!(1));
+                    o.entry("default_member_permissions").or_insert(Value::Null);
+                    if let Some(g) = guild {
+                        o.insert("guild_id".into(), json!(g));
+                    }
+                    c
+                })
+                .collect();
+            ("200 OK", Some(Value::Array(echoed)))
+        }
+        ("POST", ["interactions", _, _, "callback"]) => ("204 No Content", None),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => (
+            "200 OK",
+            Some(
+                json!({"id": "400000000000000009", "channel_id": "700000000000000002", "author": user(),
+                "content": "", "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
+                "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+                "embeds": [], "pinned": false, "type": 0}),
+            ),
+        ),
+        ("GET", ["oauth2", "applications", "@me"]) => (
+            "200 OK",
+            Some(
+                json!({"id": APP_ID, "name": "careerbot", "icon": null, "description": "", "bot_public": true,
+                "bot_require_code_grant": false, "verify_key": "00", "flags": 0, "owner": user(), "team": null}),
+            ),
+        ),
+        ("GET", ["users", "@me"]) => ("200 OK", Some(user())),
+        _ => (
+            "404 Not Found",
+            Some(json!({"message": "404: Not Found (fake Discord)", "code": 0})),
+        ),
+    }
+}
