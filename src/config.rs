@@ -2,6 +2,7 @@
 //! environment. The token never reaches a log line: [`Token`] prints as
 //! `Token(<redacted>)` and has no `Display`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -14,10 +15,13 @@ pub struct Config {
     pub faq_dir: PathBuf,
     /// Folder where the search index is kept.
     pub index_dir: PathBuf,
-    /// Folder for the bot's own state (kept for later features; created on demand).
+    /// Folder for the bot's own state: the unanswered-question and feedback
+    /// logs (created on demand).
     pub data_dir: PathBuf,
     pub discord: DiscordConfig,
     pub cooldown: CooldownConfig,
+    pub auto_answer: AutoAnswerConfig,
+    pub http: HttpConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -31,8 +35,29 @@ pub struct DiscordConfig {
     /// rate-limiting proxy, or a fake Discord in tests). When set, the proxy
     /// is trusted to handle rate limits.
     pub api_proxy: Option<String>,
-    /// Roles allowed to run moderator commands.
+    /// Roles allowed to run moderator commands (members with the Manage
+    /// Server permission always may).
     pub moderator_role_ids: Vec<u64>,
+    /// Channel where reload failures are posted for moderators; `None`: logs only.
+    pub mod_log_channel_id: Option<u64>,
+}
+
+/// Answering plain messages (not commands) in chosen help channels.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoAnswerConfig {
+    /// Channels where question-like messages get an answer; empty: off.
+    pub channel_ids: Vec<u64>,
+    /// Minimum engine confidence (0..1) to answer there; below it the bot stays silent.
+    pub min_confidence: f32,
+}
+
+/// The operator endpoints (`/healthz`, `/metrics`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to serve them on, e.g. `127.0.0.1:9100`; `None`: off.
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -50,6 +75,17 @@ impl Default for Config {
             data_dir: "data".into(),
             discord: DiscordConfig::default(),
             cooldown: CooldownConfig::default(),
+            auto_answer: AutoAnswerConfig::default(),
+            http: HttpConfig::default(),
+        }
+    }
+}
+
+impl Default for AutoAnswerConfig {
+    fn default() -> AutoAnswerConfig {
+        AutoAnswerConfig {
+            channel_ids: Vec::new(),
+            min_confidence: 0.75,
         }
     }
 }
@@ -61,6 +97,7 @@ impl Default for DiscordConfig {
             guild_id: None,
             api_proxy: None,
             moderator_role_ids: Vec::new(),
+            mod_log_channel_id: None,
         }
     }
 }
@@ -142,12 +179,16 @@ mod tests {
     #[test]
     fn every_key_parses() {
         let c = Config::parse(
-            "faq_dir = \"f\"\nindex_dir = \"i\"\ndata_dir = \"d\"\n[discord]\ntoken_env = \"T\"\nguild_id = 123\napi_proxy = \"http://127.0.0.1:1\"\nmoderator_role_ids = [1, 2]\n[cooldown]\nask_seconds = 0\n",
+            "faq_dir = \"f\"\nindex_dir = \"i\"\ndata_dir = \"d\"\n[discord]\ntoken_env = \"T\"\nguild_id = 123\napi_proxy = \"http://127.0.0.1:1\"\nmoderator_role_ids = [1, 2]\nmod_log_channel_id = 7\n[cooldown]\nask_seconds = 0\n[auto_answer]\nchannel_ids = [5]\nmin_confidence = 0.9\n[http]\nlisten = \"127.0.0.1:9100\"\n",
         )
         .unwrap();
         assert_eq!(c.discord.guild_id, Some(123));
         assert_eq!(c.discord.moderator_role_ids, vec![1, 2]);
         assert_eq!(c.cooldown.ask_seconds, 0);
+        assert_eq!(c.discord.mod_log_channel_id, Some(7));
+        assert_eq!(c.auto_answer.channel_ids, vec![5]);
+        assert_eq!(c.auto_answer.min_confidence, 0.9);
+        assert_eq!(c.http.listen, Some("127.0.0.1:9100".parse().unwrap()));
         assert_eq!(c.faq_dir, PathBuf::from("f"));
     }
 
