@@ -332,26 +332,42 @@ fn a_corrupt_index_is_rebuilt_instead_of_crashing() {
 }
 
 /// The quality floor: Recall@1 and off-topic abstention on the project's own
-/// eval set (written from the guides, not from faq/). Raise the floors when
+/// eval sets (written from the guides, not from faq/; the holdout sets were
+/// written blind, before the content was tuned). Raise the floors when
 /// answers improve; a change that drops below them fails here.
 #[test]
 fn answer_quality_stays_above_the_recorded_floor() {
-    let tmp = tempfile::tempdir().unwrap();
-    let o = careerbot(
-        &[
-            "--index",
-            s(tmp.path()),
-            "eval",
-            "tests/eval/questions.jsonl",
-            "--offtopic",
-            "tests/eval/offtopic.jsonl",
-            "--min-recall",
-            "0.76",
-            "--min-abstention",
-            "0.82",
-        ],
-        None,
-    );
-    let out = stdout(&o);
-    assert!(o.status.success(), "quality fell below the floor:\n{out}");
+    // Measured 2026-11-23: ours 0.992 / 1.000, holdout 0.947 / 1.000,
+    // holdout2 0.936 / 0.952 (Recall@1 / off-topic abstained).
+    for (set, offtopic, recall, abstention) in [
+        ("questions", "offtopic", "0.95", "0.95"),
+        ("holdout", "holdout-offtopic", "0.90", "0.92"),
+        ("holdout2", "holdout2-offtopic", "0.89", "0.90"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (set, offtopic) = (
+            format!("tests/eval/{set}.jsonl"),
+            format!("tests/eval/{offtopic}.jsonl"),
+        );
+        let o = careerbot(
+            &[
+                "--index",
+                s(tmp.path()),
+                "eval",
+                &set,
+                "--offtopic",
+                &offtopic,
+                "--min-recall",
+                recall,
+                "--min-abstention",
+                abstention,
+            ],
+            None,
+        );
+        let out = stdout(&o);
+        assert!(
+            o.status.success(),
+            "{set}: quality fell below the floor:\n{out}"
+        );
+    }
 }
