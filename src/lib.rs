@@ -12,6 +12,8 @@ pub mod eval;
 pub mod index;
 pub mod live;
 pub mod lookup;
+pub mod ops;
+pub mod store;
 pub mod synth;
 
 /// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).
