@@ -10,7 +10,7 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use crate::corpus;
-use crate::engine::{Engine, Knowledge, Response};
+use crate::engine::{Knowledge, Response};
 use crate::eval;
 use crate::{cli_lookup, engine};
 
@@ -142,9 +142,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let k = load(&cli.faq, &cli.index, false)?;
             if question.len() == 1 && question[0] == "-" {
-                ask_stdin(&k.engine, json, explain)?;
+                ask_stdin(&k, json, explain)?;
             } else {
-                let resp = k.engine.ask_with(&question.join(" "), explain);
+                let resp = k.ask_with(&question.join(" "), explain);
                 if json {
                     println!("{}", serde_json::to_string(&resp)?);
                 } else {
@@ -305,7 +305,7 @@ fn load(faq: &Path, index: &Path, rebuild: bool) -> Result<Knowledge> {
     })
 }
 
-fn ask_stdin(engine: &Engine, json: bool, explain: bool) -> Result<()> {
+fn ask_stdin(k: &Knowledge, json: bool, explain: bool) -> Result<()> {
     let stdin = std::io::stdin();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut line = Vec::new();
@@ -316,7 +316,7 @@ fn ask_stdin(engine: &Engine, json: bool, explain: bool) -> Result<()> {
             break;
         }
         let q = String::from_utf8_lossy(&line);
-        let resp = engine.ask_with(q.trim_end_matches(['\n', '\r']), explain);
+        let resp = k.ask_with(q.trim_end_matches(['\n', '\r']), explain);
         if json {
             serde_json::to_writer(&mut out, &resp)?;
             writeln!(out)?;
@@ -338,6 +338,9 @@ fn print_answer(resp: &Response) {
             );
         }
         None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
+    }
+    if let Some(f) = &resp.facts {
+        print!("\n{}", crate::cli_lookup::render_facts(f));
     }
     if !resp.related.is_empty() {
         println!("\nRelated:");

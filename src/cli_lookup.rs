@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::corpus::{Corpus, Level};
 use crate::lookup::{
-    CertAnswer, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, format_money, parse_level,
+    CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, format_money,
+    parse_level,
 };
 
 /// `careerbot salary [ROLE] [--level L] [--region R] [--json]`.
@@ -158,6 +159,14 @@ fn national_line(medians: &[FigureAnswer]) -> String {
         })
         .collect();
     format!("National medians: {}\n", parts.join(" · "))
+}
+
+/// The figures or credential `ask` found, as `salary` or `cert` prints them.
+pub fn render_facts(f: &Facts) -> String {
+    match f {
+        Facts::Salary(a) => render_salary(a),
+        Facts::Cert(a) => render_cert(a),
+    }
 }
 
 fn render_salary(a: &SalaryAnswer) -> String {

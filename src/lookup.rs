@@ -180,6 +180,31 @@ pub struct CertAnswer {
     pub cited: Vec<SourceRef>,
 }
 
+/// The structured data a free-text question clearly asks for, so `ask`
+/// shows the same figures and citations as `/salary` or `/cert` would.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Facts {
+    Salary(SalaryAnswer),
+    Cert(CertAnswer),
+}
+
+/// Words (singular) that make a question about pay ("how much do hit
+/// techs make").
+const PAY_WORDS: &[&str] = &[
+    "pay",
+    "paid",
+    "salary",
+    "salarie",
+    "make",
+    "earn",
+    "earning",
+    "wage",
+    "income",
+    "compensation",
+    "money",
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompleteKind {
     Role,
@@ -469,6 +494,48 @@ impl Lookup {
         Ok(CertAnswer { cert, cited })
     }
 
+    /// What a free-text question clearly asks for, if anything: pay words
+    /// plus exactly one role ("what do hit managers make", with an optional
+    /// level or country named too) give that role's figures; otherwise exactly
+    /// one credential named ("what is cphims") gives its record. Names must
+    /// appear whole (a trailing plural `s` is fine); two roles or two
+    /// credentials ("rhit vs rhia") give nothing, the search answer covers those.
+    pub fn facts(&self, question: &str) -> Option<Facts> {
+        let text = norm(question);
+        let words: Vec<String> = text.split(' ').map(singular).collect();
+        let pay = question.contains('$') || words.iter().any(|w| PAY_WORDS.contains(&w.as_str()));
+        let roles = mentioned(&named_items(self.roles()), &words, 1);
+        if pay && let [role] = roles[..] {
+            let role = &self.roles()[role];
+            let national = self.national_id().to_string();
+            let regions: Vec<usize> = mentioned(&named_items(self.regions()), &words, 3)
+                .into_iter()
+                .filter(|&i| self.regions()[i].id != national)
+                .collect();
+            let region = match regions[..] {
+                [r] => Some(self.regions()[r].id.as_str()),
+                _ => None,
+            };
+            let levels = mentioned(&level_items(), &words, 1);
+            let all = self.salary(&role.id, None, region).ok()?;
+            let level = match levels[..] {
+                [l] if all.levels.contains(&LEVEL_WORDS[l].0) => Some(LEVEL_WORDS[l].0),
+                _ => None,
+            };
+            return match level {
+                Some(_) => self.salary(&role.id, level, region).ok().map(Facts::Salary),
+                None => Some(Facts::Salary(all)),
+            };
+        }
+        if roles.is_empty()
+            && !pay
+            && let [cert] = mentioned(&self.cert_items(), &words, 1)[..]
+        {
+            return self.cert(&self.certs[cert].abbr).ok().map(Facts::Cert);
+        }
+        None
+    }
+
     /// Autocomplete: at most 25 choices, names and values at most 100 chars.
     /// Exact and prefix matches first, then substrings, then typos; an empty
     /// `partial` lists everything in file order.
@@ -591,6 +658,36 @@ fn norm(s: &str) -> String {
         out.extend(w.chars().flat_map(char::to_lowercase));
     }
     out
+}
+
+/// A word without a plural `s` ("techs" -> "tech", "salaries" -> "salary";
+/// "us" and "is" stay).
+fn singular(w: &str) -> String {
+    if let Some(stem) = w.strip_suffix("ies").filter(|s| s.len() > 2) {
+        return format!("{stem}y");
+    }
+    w.strip_suffix('s')
+        .filter(|w| w.len() > 2)
+        .unwrap_or(w)
+        .to_string()
+}
+
+/// Items named whole in `words` (normalized, [`singular`]), by any key
+/// of at least `min_chars` characters or by their value (id).
+fn mentioned(items: &[Item], words: &[String], min_chars: usize) -> Vec<usize> {
+    (0..items.len())
+        .filter(|&i| {
+            let id = norm(&items[i].value);
+            items[i]
+                .keys
+                .iter()
+                .filter(|k| k.len() >= min_chars || **k == id)
+                .any(|k| {
+                    let k: Vec<String> = k.split(' ').map(singular).collect();
+                    words.windows(k.len()).any(|w| w == k)
+                })
+        })
+        .collect()
 }
 
 /// Typos allowed in a word or phrase of `len` characters.
@@ -1051,6 +1148,77 @@ section = "Certs"
             .unwrap_or_else(|e| panic!("{q}: {e}"))
             .role
             .id
+    }
+
+    fn facts_kind(l: &Lookup, q: &str) -> Option<String> {
+        l.facts(q).map(|f| match f {
+            Facts::Salary(a) => format!(
+                "salary {} {} {}",
+                a.role.id,
+                a.level.map_or("-", |l| l.as_str()),
+                a.region.map_or("-".into(), |r| r.id)
+            ),
+            Facts::Cert(c) => format!("cert {}", c.cert.abbr),
+        })
+    }
+
+    #[test]
+    fn facts_come_with_pay_words_and_one_role_named_whole() {
+        let l = fixture();
+        let f = |q: &str| facts_kind(&l, q);
+        assert_eq!(
+            f("how much do hit managers make").as_deref(),
+            Some("salary hit-manager - -")
+        );
+        assert_eq!(
+            f("What does a HIT tech earn?").as_deref(),
+            Some("salary hit-technician - -")
+        );
+        assert_eq!(
+            f("entry level hit tech pay").as_deref(),
+            Some("salary hit-technician entry -")
+        );
+        assert_eq!(
+            f("hit tech salary in england").as_deref(),
+            Some("salary hit-technician - uk")
+        );
+        // A level the role has no figures for is not a filter.
+        assert_eq!(
+            f("senior hit manager salary").as_deref(),
+            Some("salary hit-manager - -")
+        );
+        // No pay words, two roles, or a role only as part of a word: nothing.
+        assert_eq!(f("what does a hit manager do"), None);
+        assert_eq!(f("how much experience does a hit manager need"), None);
+        assert_eq!(
+            f("hit tech salaries").as_deref(),
+            Some("salary hit-technician - -")
+        );
+        assert_eq!(f("hit tech vs hit manager pay"), None);
+        assert_eq!(f("how much do nurses make"), None);
+        assert_eq!(f("pay us what hitmanager makes"), None);
+    }
+
+    #[test]
+    fn facts_name_one_credential_when_no_pay_is_asked() {
+        let l = fixture();
+        let f = |q: &str| facts_kind(&l, q);
+        assert_eq!(f("what is cphims").as_deref(), Some("cert CPHIMS"));
+        assert_eq!(f("how do i get the RHIT?").as_deref(), Some("cert RHIT"));
+        assert_eq!(f("rhit vs rhia"), None);
+        assert_eq!(f("do i need a degree"), None);
+        // Pay questions are about roles, never a credential card.
+        assert_eq!(f("rhit salary"), None);
+    }
+
+    #[test]
+    fn facts_on_the_shipped_data_match_the_lookup() {
+        let l = real();
+        let Some(Facts::Salary(a)) = l.facts("how much do hit managers make") else {
+            panic!("no salary facts");
+        };
+        assert_eq!(a, l.salary("hit-manager", None, None).unwrap());
+        assert!(!a.figures.is_empty() && a.national_medians.len() >= 3);
     }
 
     #[test]

@@ -110,6 +110,10 @@ pub struct Response {
     pub abstained: bool,
     pub answer: Option<Answer>,
     pub related: Vec<Related>,
+    /// The lookup's figures or credential when the question clearly asks for
+    /// them (see [`crate::lookup::Lookup::facts`]); only with an answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<crate::lookup::Facts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<ExplainReport>,
 }
@@ -379,6 +383,7 @@ impl Engine {
             abstained: true,
             answer: None,
             related: Vec::new(),
+            facts: None,
             explain: None,
         };
         let total: f32 = slots.iter().map(|s| s.weight).sum();
@@ -624,6 +629,8 @@ fn weighted(slots: &[Slot], hit: &[bool]) -> f32 {
 pub struct Knowledge {
     pub corpus: Corpus,
     pub engine: Engine,
+    /// Salary and credential lookups over the same corpus.
+    pub lookup: crate::lookup::Lookup,
     pub warnings: Diagnostics,
     /// Whether opening had to build the index.
     pub rebuilt: bool,
@@ -646,6 +653,21 @@ fn errors_text(d: &Diagnostics) -> String {
 }
 
 impl Knowledge {
+    /// The engine's answer, plus the lookup's facts when the question clearly
+    /// asks for pay figures or a credential.
+    pub fn ask(&self, question: &str) -> Response {
+        self.ask_with(question, false)
+    }
+
+    /// [`Knowledge::ask`] with the scoring explained.
+    pub fn ask_with(&self, question: &str, explain: bool) -> Response {
+        let mut resp = self.engine.ask_with(question, explain);
+        if !resp.abstained {
+            resp.facts = self.lookup.facts(question);
+        }
+        resp
+    }
+
     /// Validates `faq`, makes sure the index under `index_dir` matches it
     /// (building it if missing, stale or corrupt), and opens the engine.
     pub fn load(faq: &Path, index_dir: &Path) -> Result<Knowledge, LoadError> {
@@ -676,6 +698,7 @@ impl Knowledge {
             Err(e) => return Err(e.into()),
         };
         Ok(Knowledge {
+            lookup: crate::lookup::Lookup::new(&corpus),
             corpus,
             engine,
             warnings: diags,

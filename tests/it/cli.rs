@@ -175,6 +175,45 @@ fn ask_json_has_the_documented_shape_and_plain_snippet() {
 }
 
 #[test]
+fn ask_carries_the_lookup_figures_for_a_clear_salary_or_cert_question() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ask = |q: &str| -> Value {
+        let o = careerbot(&["--index", s(tmp.path()), "ask", "--json", q], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    let v = ask("how much do hit managers make");
+    let salary = |q: &str| -> Value {
+        let o = careerbot(&["salary", q, "--json"], None);
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    assert_eq!(v["facts"]["kind"], "salary", "{v:#}");
+    // The same records `careerbot salary` gives, every source kept.
+    let mut facts = v["facts"].clone();
+    facts.as_object_mut().unwrap().remove("kind");
+    assert_eq!(facts, salary("hit-manager"));
+    let medians: Vec<&str> = v["facts"]["national_medians"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["display"].as_str().unwrap())
+        .collect();
+    assert!(medians.len() >= 3, "{medians:?}");
+
+    let v = ask("what is cphims");
+    assert_eq!(v["facts"]["kind"], "cert", "{v:#}");
+    assert_eq!(v["facts"]["abbr"], "CPHIMS");
+    assert!(v["facts"]["issuer"].as_str().unwrap().contains("HIMSS"));
+
+    // A comparison, or no clear subject: the search answer alone.
+    assert!(ask("rhit vs rhia")["facts"].is_null());
+    assert!(ask("do i need a cs degree")["facts"].is_null());
+
+    let o = careerbot(&["--index", s(tmp.path()), "ask", "what is cphims"], None);
+    assert!(stdout(&o).contains("Issuer:"), "{}", stdout(&o));
+}
+
+#[test]
 fn ask_text_output_cites_the_source() {
     let tmp = tempfile::tempdir().unwrap();
     let o = careerbot(
