@@ -110,11 +110,32 @@ pub fn main() -> ExitCode {
         return serve(config);
     }
     crate::init_tracing();
+    quiet_on_closed_pipe();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `careerbot ask ... | head` must end quietly when the reader goes away, as
+/// Unix tools do, instead of panicking in `println!`: restore the default
+/// SIGPIPE action that the Rust runtime replaces with "ignore". Not for
+/// `serve`, where a dropped connection must never end the process.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    {
+        const SIGPIPE: i32 = 13;
+        const SIG_DFL: usize = 0;
+        unsafe extern "C" {
+            fn signal(signum: i32, handler: usize) -> usize;
+        }
+        // SAFETY: called once at startup, before any thread is spawned;
+        // installing the default action has no other effect.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
         }
     }
 }

@@ -410,3 +410,27 @@ fn answer_quality_stays_above_the_recorded_floor() {
         );
     }
 }
+
+#[test]
+fn ask_into_a_closed_pipe_ends_quietly() {
+    use std::io::{Read, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["ask", "-"])
+        .current_dir(crate::root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"what is rhit\n").unwrap();
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout); // the reader goes away, like `| head -1`
+    let _ = stdin.write_all("what is rhit\n".repeat(2000).as_bytes());
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
