@@ -40,6 +40,9 @@ pub struct DiscordConfig {
     pub moderator_role_ids: Vec<u64>,
     /// Channel where reload failures are posted for moderators; `None`: logs only.
     pub mod_log_channel_id: Option<u64>,
+    /// Milliseconds a reply may take before Discord is told "thinking…"
+    /// (Discord drops interactions not acknowledged within 3 seconds).
+    pub defer_after_ms: u64,
 }
 
 /// Answering plain messages (not commands) in chosen help channels.
@@ -98,6 +101,7 @@ impl Default for DiscordConfig {
             api_proxy: None,
             moderator_role_ids: Vec::new(),
             mod_log_channel_id: None,
+            defer_after_ms: 1500,
         }
     }
 }

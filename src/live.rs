@@ -19,6 +19,8 @@ pub enum ReloadOutcome {
     Reloaded {
         documents: usize,
         entries: usize,
+        /// The generation now serving.
+        generation: u64,
         took: Duration,
     },
     /// The edit was rejected; the previous knowledge keeps serving.
@@ -70,7 +72,7 @@ impl Live {
             Ok(k) => {
                 let (documents, entries) = (k.engine.documents, k.corpus.entries.len());
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(k);
-                self.generation.fetch_add(1, Ordering::SeqCst);
+                let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
                 self.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 let took = started.elapsed();
@@ -83,6 +85,7 @@ impl Live {
                 ReloadOutcome::Reloaded {
                     documents,
                     entries,
+                    generation,
                     took,
                 }
             }

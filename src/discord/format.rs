@@ -4,11 +4,14 @@
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton,
     CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseMessage,
+    CreateMessage, EditInteractionResponse, MessageId,
 };
 
 use crate::corpus::Level;
-use crate::engine::{Answer, FullDoc, Related};
-use crate::lookup::{CertAnswer, Choice, FigureAnswer, NotFound, SalaryAnswer, format_money};
+use crate::engine::{FullDoc, Related, Response};
+use crate::lookup::{
+    CertAnswer, Choice, Facts, FigureAnswer, NotFound, SalaryAnswer, format_money,
+};
 
 pub const EMBED_TITLE: usize = 256;
 pub const EMBED_DESCRIPTION: usize = 4096;
@@ -25,6 +28,9 @@ pub const MESSAGE_CONTENT: usize = 2000;
 pub const RELATED_BUTTONS: usize = 3;
 /// Prefix of a related-entry button's custom id.
 pub const FAQ_BUTTON: &str = "faq:";
+/// Prefixes of the feedback buttons' custom ids (followed by the entry id).
+pub const VOTE_UP: &str = "vote:up:";
+pub const VOTE_DOWN: &str = "vote:down:";
 
 /// Embed colour: a calm teal.
 const COLOUR: u32 = 0x1F8A70;
@@ -55,7 +61,7 @@ pub fn clip_markdown(s: &str, max: usize) -> String {
 }
 
 /// Text shown inside inline code: no backticks, one line, short.
-fn code(s: &str) -> String {
+pub fn code(s: &str) -> String {
     let clean: String = s
         .chars()
         .map(|c| if c == '`' || c.is_control() { ' ' } else { c })
@@ -63,22 +69,71 @@ fn code(s: &str) -> String {
     format!("`{}`", clip(clean.trim(), 100))
 }
 
-/// A reply that can mention nobody.
+/// Mentions off, including the ping a message reply gives its author.
 pub fn no_mentions() -> CreateAllowedMentions {
-    CreateAllowedMentions::new()
+    CreateAllowedMentions::new().replied_user(false)
 }
 
-/// A message reply (public or ephemeral); mentions are always off.
-pub fn reply(msg: CreateInteractionResponseMessage, ephemeral: bool) -> CreateInteractionResponse {
-    CreateInteractionResponse::Message(msg.ephemeral(ephemeral).allowed_mentions(no_mentions()))
+/// What the bot says, before it is shaped into an interaction response, a
+/// deferred-reply edit or a channel message. Mentions are always off.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    pub content: Option<String>,
+    pub embeds: Vec<CreateEmbed>,
+    pub components: Vec<CreateActionRow>,
+    /// Seen only by the member who asked (interaction replies only).
+    pub ephemeral: bool,
 }
 
-/// A plain-text reply.
-pub fn text(content: &str, ephemeral: bool) -> CreateInteractionResponse {
-    reply(
-        CreateInteractionResponseMessage::new().content(clip(content, MESSAGE_CONTENT)),
-        ephemeral,
-    )
+impl Reply {
+    /// A plain-text reply.
+    pub fn text(content: &str, ephemeral: bool) -> Reply {
+        Reply {
+            content: Some(clip(content, MESSAGE_CONTENT)),
+            ephemeral,
+            ..Reply::default()
+        }
+    }
+
+    pub fn into_response(self) -> CreateInteractionResponse {
+        let mut m = CreateInteractionResponseMessage::new()
+            .embeds(self.embeds)
+            .components(self.components)
+            .ephemeral(self.ephemeral)
+            .allowed_mentions(no_mentions());
+        if let Some(c) = self.content {
+            m = m.content(c);
+        }
+        CreateInteractionResponse::Message(m)
+    }
+
+    /// The edit that completes a deferred response.
+    pub fn into_edit(self) -> EditInteractionResponse {
+        EditInteractionResponse::new()
+            .content(self.content.unwrap_or_default())
+            .embeds(self.embeds)
+            .components(self.components)
+            .allowed_mentions(no_mentions())
+    }
+
+    /// A channel message, optionally replying to `reply_to` (without pinging
+    /// its author).
+    pub fn into_message(
+        self,
+        reply_to: Option<(serenity::all::ChannelId, MessageId)>,
+    ) -> CreateMessage {
+        let mut m = CreateMessage::new()
+            .embeds(self.embeds)
+            .components(self.components)
+            .allowed_mentions(no_mentions());
+        if let Some(c) = self.content {
+            m = m.content(c);
+        }
+        if let Some(r) = reply_to {
+            m = m.reference_message(r);
+        }
+        m
+    }
 }
 
 fn embed() -> CreateEmbed {
@@ -124,56 +179,78 @@ fn text_embed(title: &str, description: &str, markdown: bool, footer: &str) -> C
     e
 }
 
-/// `/ask` answered: the answer as an embed, related entries as buttons.
-pub fn answer(a: &Answer, related: &[Related]) -> CreateInteractionResponse {
-    let e = text_embed(&a.title, &a.snippet_markdown, true, &a.citation);
-    reply(
-        CreateInteractionResponseMessage::new()
-            .embed(e)
-            .components(related_buttons(related)),
-        false,
-    )
+/// 👍/👎 for the answer from `entry`; votes are recorded, never shown.
+pub fn vote_buttons(entry: &str) -> Option<CreateActionRow> {
+    (VOTE_DOWN.len() + entry.len() <= CUSTOM_ID).then(|| {
+        CreateActionRow::Buttons(vec![
+            CreateButton::new(format!("{VOTE_UP}{entry}"))
+                .emoji('👍')
+                .label("Helpful")
+                .style(ButtonStyle::Secondary),
+            CreateButton::new(format!("{VOTE_DOWN}{entry}"))
+                .emoji('👎')
+                .label("Not helpful")
+                .style(ButtonStyle::Secondary),
+        ])
+    })
+}
+
+/// An answer to a question (`/ask`, "Find answer", a help channel): the
+/// cited snippet, any lookup facts, related entries and 👍/👎; or, when the
+/// engine abstained, a plain "I don't know" with the related entries.
+pub fn response(r: &Response) -> Reply {
+    let Some(a) = &r.answer else {
+        return abstain(&r.related);
+    };
+    let mut embeds = vec![text_embed(&a.title, &a.snippet_markdown, true, &a.citation)];
+    match &r.facts {
+        Some(Facts::Salary(s)) => embeds.push(salary_embed(s)),
+        Some(Facts::Cert(c)) => embeds.push(cert_embed(c)),
+        None => {}
+    }
+    let mut components = related_buttons(&r.related);
+    components.extend(vote_buttons(&a.id));
+    Reply {
+        embeds,
+        components,
+        ..Reply::default()
+    }
 }
 
 pub const ABSTAIN: &str = "I don't know that one: nothing in the FAQ answers it well enough.";
 
-/// `/ask` abstained: said plainly, in the channel, with related entries.
-pub fn abstain(related: &[Related]) -> CreateInteractionResponse {
+/// Abstained: said plainly, in the channel, with related entries.
+pub fn abstain(related: &[Related]) -> Reply {
     let content = if related.is_empty() {
         format!("{ABSTAIN} Try `/faq` to browse the questions it does answer.")
     } else {
         format!("{ABSTAIN} These entries may be close:")
     };
-    reply(
-        CreateInteractionResponseMessage::new()
-            .content(content)
-            .components(related_buttons(related)),
-        false,
-    )
+    Reply {
+        content: Some(content),
+        components: related_buttons(related),
+        ..Reply::default()
+    }
 }
 
 /// A whole FAQ entry or guide section.
-pub fn document(d: &FullDoc, ephemeral: bool) -> CreateInteractionResponse {
-    reply(
-        CreateInteractionResponseMessage::new().embed(text_embed(
-            &d.title,
-            &d.body,
-            false,
-            &d.citation,
-        )),
+pub fn document(d: &FullDoc, ephemeral: bool) -> Reply {
+    Reply {
+        embeds: vec![text_embed(&d.title, &d.body, false, &d.citation)],
         ephemeral,
-    )
+        ..Reply::default()
+    }
 }
 
 /// "No role matches `x`. Did you mean: …?", for the member only.
-pub fn not_found(e: &NotFound) -> CreateInteractionResponse {
+pub fn not_found(e: &NotFound) -> Reply {
     let mut msg = format!("No {} matches {}.", e.what, code(&e.query));
     if e.what == "level" {
         msg.push_str(" Levels are entry, mid, senior and all.");
     } else if !e.suggestions.is_empty() {
         msg.push_str(&format!(" Did you mean: {}?", e.suggestions.join(", ")));
     }
-    text(&msg, true)
+    Reply::text(&msg, true)
 }
 
 /// Autocomplete choices (already capped by the lookup: 25, 100 chars).
@@ -253,9 +330,25 @@ fn figure_value(f: &FigureAnswer) -> String {
     format!("**{}**\n{}", f.display, line2.join(" · "))
 }
 
-/// `/salary`: every figure with its year and source; several sources for one
-/// level sit side by side (inline fields), never merged.
-pub fn salary(a: &SalaryAnswer) -> CreateInteractionResponse {
+/// `/salary`: every figure with its year and source.
+pub fn salary(a: &SalaryAnswer) -> Reply {
+    Reply {
+        embeds: vec![salary_embed(a)],
+        ..Reply::default()
+    }
+}
+
+/// `/cert`: the credential with its issuer, requirements and sources.
+pub fn cert(a: &CertAnswer) -> Reply {
+    Reply {
+        embeds: vec![cert_embed(a)],
+        ..Reply::default()
+    }
+}
+
+/// Every figure with its year and source; several sources for one level
+/// sit side by side (inline fields), never merged.
+fn salary_embed(a: &SalaryAnswer) -> CreateEmbed {
     let title = clip(&format!("{} — pay", a.role.name), EMBED_TITLE);
     let scope = format!(
         "{} · {}",
@@ -312,14 +405,12 @@ pub fn salary(a: &SalaryAnswer) -> CreateInteractionResponse {
         };
         fields.push(&format!("By place · {}", g.region_name), &value, false);
     }
-    let e = fields
+    fields
         .into_embed(embed().title(title).description(description), "figures")
-        .footer(CreateEmbedFooter::new(footer));
-    reply(CreateInteractionResponseMessage::new().embed(e), false)
+        .footer(CreateEmbedFooter::new(footer))
 }
 
-/// `/cert`: the credential with its issuer, requirements and sources.
-pub fn cert(a: &CertAnswer) -> CreateInteractionResponse {
+fn cert_embed(a: &CertAnswer) -> CreateEmbed {
     let c = &a.cert;
     let title = if c.abbr.eq_ignore_ascii_case(&c.name) {
         clip(&c.name, EMBED_TITLE)
@@ -347,10 +438,7 @@ pub fn cert(a: &CertAnswer) -> CreateInteractionResponse {
     if !description.is_empty() {
         e = e.description(description);
     }
-    reply(
-        CreateInteractionResponseMessage::new().embed(e.footer(CreateEmbedFooter::new(footer))),
-        false,
-    )
+    e.footer(CreateEmbedFooter::new(footer))
 }
 
 #[cfg(test)]
@@ -371,6 +459,8 @@ mod tests {
         assert_eq!(s.matches("**").count() % 2, 0, "{s}");
     }
 
+    use crate::engine::Answer;
+
     #[test]
     fn long_answers_fit_every_embed_limit() {
         let a = Answer {
@@ -390,7 +480,15 @@ mod tests {
             };
             5
         ];
-        let v = serde_json::to_value(answer(&a, &related)).unwrap();
+        let r = Response {
+            question: "q".into(),
+            abstained: false,
+            answer: Some(a),
+            related,
+            facts: None,
+            explain: None,
+        };
+        let v = serde_json::to_value(response(&r).into_response()).unwrap();
         let e = &v["data"]["embeds"][0];
         let n = |p: &serde_json::Value| p.as_str().unwrap().chars().count();
         assert!(n(&e["title"]) <= EMBED_TITLE);
@@ -400,6 +498,9 @@ mod tests {
         let buttons = v["data"]["components"][0]["components"].as_array().unwrap();
         assert_eq!(buttons.len(), RELATED_BUTTONS);
         assert!(n(&buttons[0]["label"]) <= BUTTON_LABEL);
+        let votes = v["data"]["components"][1]["components"].as_array().unwrap();
+        assert_eq!(votes[0]["custom_id"], "vote:up:x");
+        assert_eq!(votes[1]["custom_id"], "vote:down:x");
         assert_eq!(
             v["data"]["allowed_mentions"]["parse"],
             serde_json::json!([])

@@ -1,9 +1,18 @@
-//! The Discord adapter: slash commands, buttons and autocomplete over the
-//! engine and the lookups. Formatting lives in [`format`]; everything here is
-//! serenity glue. No ranking logic: answers come from [`crate::engine`] and
-//! [`crate::lookup`] unchanged.
+//! The Discord adapter: serenity glue over the engine and the lookups.
+//!
+//! One file per command group, each a thin layer over plain functions:
+//! [`answer`] (`/ask`, "Find answer", help-channel answers, 👍/👎),
+//! [`lookups`] (`/salary`, `/cert`, `/faq` and autocomplete) and [`admin`]
+//! (`/faqadmin`, the moderator check, the moderator log). [`commands`]
+//! declares what is registered; [`format`] shapes every reply. No ranking
+//! logic here: answers come from [`crate::engine`] and [`crate::lookup`]
+//! unchanged.
 
+pub mod admin;
+pub mod answer;
+pub mod commands;
 pub mod format;
+pub mod lookups;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,66 +20,86 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use serenity::all::{
-    ActivityData, Client, ClientBuilder, Command, CommandInteraction, CommandOptionType,
-    ComponentInteraction, Context, CreateCommand, CreateCommandOption, CreateInteractionResponse,
-    EventHandler, GatewayIntents, GuildId, HttpBuilder, Interaction, Ready, ResolvedValue, UserId,
+    ActivityData, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
+    ConnectionStage, Context, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, HttpError,
+    Interaction, Message, Ready, ResolvedValue, ResumedEvent, ShardManager, ShardStageUpdateEvent,
+    UserId,
 };
 
 use crate::config::{Config, Token};
 use crate::engine::Knowledge;
-use crate::live::Live;
-use crate::lookup::{CompleteKind, Lookup, MAX_CHOICES};
-
-/// Knowledge and lookups of the same generation: a reply never mixes two.
-#[derive(Clone)]
-pub struct Snapshot {
-    pub knowledge: Arc<Knowledge>,
-    pub lookup: Arc<Lookup>,
-}
+use crate::live::{Live, ReloadOutcome};
+use crate::ops::Metrics;
+use crate::store::Store;
+use format::Reply;
 
 /// State shared by every interaction.
 pub struct Data {
     /// The knowledge serving now, swapped on reload (see [`crate::live`]).
     pub live: Arc<Live>,
-    /// Lookups built from the serving knowledge's corpus, rebuilt after a swap.
-    lookup: Mutex<Option<Snapshot>>,
-    /// Last `/ask` per member, for the cooldown.
+    /// Unanswered questions and feedback, kept across restarts.
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    /// Last question per member (`/ask`, help channels), for the cooldown.
     last_ask: Mutex<HashMap<UserId, Instant>>,
 }
 
 impl Data {
-    pub fn new(live: Arc<Live>) -> Data {
+    pub fn new(live: Arc<Live>, store: Arc<Store>, metrics: Arc<Metrics>) -> Data {
+        let k = live.get();
+        metrics.knowledge(
+            k.corpus.entries.len() as u64,
+            live.generation.load(std::sync::atomic::Ordering::SeqCst),
+        );
         Data {
             live,
-            lookup: Mutex::new(None),
+            store,
+            metrics,
             last_ask: Mutex::new(HashMap::new()),
         }
     }
 
-    /// What to answer from right now (cheap: `Arc` clones, except once
-    /// after each reload when the lookups are rebuilt).
-    pub fn snapshot(&self) -> Snapshot {
-        let knowledge = self.live.get();
-        let mut cached = self.lookup.lock().unwrap_or_else(|e| e.into_inner());
-        match &*cached {
-            Some(s) if Arc::ptr_eq(&s.knowledge, &knowledge) => s.clone(),
-            _ => {
-                let s = Snapshot {
-                    lookup: Arc::new(Lookup::new(&knowledge.corpus)),
-                    knowledge,
-                };
-                *cached = Some(s.clone());
-                s
+    /// What to answer from right now (an `Arc` clone: a reply never mixes
+    /// two generations).
+    pub fn knowledge(&self) -> Arc<Knowledge> {
+        self.live.get()
+    }
+
+    /// Reloads `faq/` off the async threads and updates the metrics.
+    pub async fn reload(self: &Arc<Self>) -> Result<ReloadOutcome> {
+        let live = Arc::clone(&self.live);
+        let outcome = blocking(move || live.reload()).await?;
+        self.observe_reload(&outcome);
+        Ok(outcome)
+    }
+
+    fn observe_reload(&self, outcome: &ReloadOutcome) {
+        match outcome {
+            ReloadOutcome::Reloaded {
+                entries,
+                generation,
+                ..
+            } => {
+                self.metrics.reload(true);
+                self.metrics.knowledge(*entries as u64, *generation);
             }
+            ReloadOutcome::Failed { .. } => self.metrics.reload(false),
         }
     }
 }
 
-/// Settings the handler needs from the config.
+/// Settings the handlers need from the config.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub guild_id: Option<u64>,
     pub ask_cooldown: Duration,
+    pub moderator_role_ids: Vec<u64>,
+    pub mod_log_channel: Option<ChannelId>,
+    pub help_channels: Vec<u64>,
+    pub help_min_confidence: f32,
+    /// How long a reply may take before Discord is told "thinking…".
+    pub defer_after: Duration,
 }
 
 impl Settings {
@@ -78,6 +107,11 @@ impl Settings {
         Settings {
             guild_id: c.discord.guild_id,
             ask_cooldown: Duration::from_secs(c.cooldown.ask_seconds),
+            moderator_role_ids: c.discord.moderator_role_ids.clone(),
+            mod_log_channel: c.discord.mod_log_channel_id.map(ChannelId::new),
+            help_channels: c.auto_answer.channel_ids.clone(),
+            help_min_confidence: c.auto_answer.min_confidence,
+            defer_after: Duration::from_millis(c.discord.defer_after_ms),
         }
     }
 }
@@ -87,65 +121,17 @@ pub struct Handler {
     pub settings: Settings,
 }
 
-/// The slash commands, with every option described.
-pub fn commands() -> Vec<CreateCommand> {
-    let string = |name: &str, description: &str| {
-        CreateCommandOption::new(CommandOptionType::String, name, description)
-    };
-    vec![
-        CreateCommand::new("ask")
-            .description("Ask a Health IT career question; the answer cites its guide")
-            .add_option(
-                string(
-                    "question",
-                    "Your question in plain words, e.g. do I need a CS degree?",
-                )
-                .required(true)
-                .max_length(300),
-            ),
-        CreateCommand::new("salary")
-            .description("Pay figures for a Health IT role, each with its year and source")
-            .add_option(
-                string("role", "The role, e.g. HIT technician")
-                    .required(true)
-                    .set_autocomplete(true),
-            )
-            .add_option(
-                string("level", "Career level (default: every level)")
-                    .add_string_choice("Entry level", "entry")
-                    .add_string_choice("Mid-career", "mid")
-                    .add_string_choice("Senior", "senior")
-                    .add_string_choice("All levels / whole occupation", "all"),
-            )
-            .add_option(
-                string("region", "Country or region (default: every region)")
-                    .set_autocomplete(true),
-            ),
-        CreateCommand::new("cert")
-            .description("A Health IT certification: issuer, requirements, who it suits")
-            .add_option(
-                string("name", "Abbreviation or name, e.g. RHIT")
-                    .required(true)
-                    .set_autocomplete(true),
-            ),
-        CreateCommand::new("faq")
-            .description("Show one FAQ entry in full")
-            .add_option(
-                string("topic", "Start typing a question to pick an entry")
-                    .required(true)
-                    .set_autocomplete(true),
-            ),
-    ]
-}
-
 /// Runs `f` on the blocking pool (engine work must not stall the gateway).
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .context("engine task failed")
 }
 
-fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
+/// A string option of a command (or of its subcommand).
+pub(crate) fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
     cmd.data
         .options()
         .into_iter()
@@ -157,8 +143,8 @@ fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
 }
 
 impl Handler {
-    /// Seconds left before this member may `/ask` again (and records the ask).
-    fn cooldown_left(&self, user: UserId) -> Option<u64> {
+    /// Seconds left before this member may ask again (and records the ask).
+    pub(crate) fn cooldown_left(&self, user: UserId) -> Option<u64> {
         if self.settings.ask_cooldown.is_zero() {
             return None;
         }
@@ -175,134 +161,45 @@ impl Handler {
         None
     }
 
-    /// The reply to a slash command, and whether `/ask` abstained.
-    async fn command(
-        &self,
-        cmd: &CommandInteraction,
-    ) -> Result<(CreateInteractionResponse, Option<bool>)> {
-        let snap = self.data.snapshot();
-        Ok(match cmd.data.name.as_str() {
-            "ask" => {
-                if let Some(left) = self.cooldown_left(cmd.user.id) {
-                    let msg = format!("One question at a time: try again in {left} s.");
-                    return Ok((format::text(&msg, true), None));
-                }
-                let q = option(cmd, "question").unwrap_or("").to_string();
-                let resp = blocking(move || snap.knowledge.engine.ask(&q)).await?;
-                let reply = match &resp.answer {
-                    Some(a) => format::answer(a, &resp.related),
-                    None => format::abstain(&resp.related),
-                };
-                (reply, Some(resp.abstained))
-            }
-            "salary" => {
-                let role = option(cmd, "role").unwrap_or("").to_string();
-                let level = option(cmd, "level").and_then(crate::corpus::Level::parse);
-                let region = option(cmd, "region").map(str::to_string);
-                let r =
-                    blocking(move || snap.lookup.salary(&role, level, region.as_deref())).await?;
-                (
-                    match r {
-                        Ok(a) => format::salary(&a),
-                        Err(e) => format::not_found(&e),
-                    },
-                    None,
-                )
-            }
-            "cert" => {
-                let name = option(cmd, "name").unwrap_or("").to_string();
-                let r = blocking(move || snap.lookup.cert(&name)).await?;
-                (
-                    match r {
-                        Ok(a) => format::cert(&a),
-                        Err(e) => format::not_found(&e),
-                    },
-                    None,
-                )
-            }
-            "faq" => {
-                let topic = option(cmd, "topic").unwrap_or("").to_string();
-                let r = blocking(move || {
-                    let e = &snap.knowledge.engine;
-                    // Autocomplete sends the id; typed text falls back to titles.
-                    e.document(&topic).ok_or(()).or_else(|_| {
-                        let hits = e.titles_matching(&topic, 3);
-                        match hits.first().and_then(|h| e.document(&h.id)) {
-                            Some(d) => Ok(d),
-                            None => Err(hits),
-                        }
-                    })
-                })
-                .await?;
-                (
-                    match r {
-                        Ok(d) => format::document(&d, false),
-                        Err(_) => format::text(
-                            "No FAQ entry matches that topic: start typing and pick one from the list.",
-                            true,
-                        ),
-                    },
-                    None,
-                )
-            }
-            other => (
-                format::text(
-                    &format!("Unknown command `{}`.", format::clip(other, 32)),
-                    true,
-                ),
-                None,
-            ),
-        })
+    async fn command(&self, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
+        match cmd.data.name.as_str() {
+            "ask" => answer::ask(self, cmd).await,
+            commands::FIND_ANSWER => answer::find_answer(self, ctx, cmd).await,
+            "salary" => lookups::salary(self, cmd).await,
+            "cert" => lookups::cert(self, cmd).await,
+            "faq" => lookups::faq(self, cmd).await,
+            "faqadmin" => admin::faqadmin(self, ctx, cmd).await,
+            other => Ok(Reply::text(
+                &format!("Unknown command `{}`.", format::clip(other, 32)),
+                true,
+            )),
+        }
     }
 
-    async fn autocomplete(&self, cmd: &CommandInteraction) -> Result<CreateInteractionResponse> {
-        let Some(focused) = cmd.data.autocomplete() else {
-            return Ok(format::choices(&[]));
-        };
-        let (name, partial) = (focused.name.to_string(), focused.value.to_string());
-        let kind = match (cmd.data.name.as_str(), name.as_str()) {
-            ("salary", "role") => Some(CompleteKind::Role),
-            ("salary", "region") => Some(CompleteKind::Region),
-            ("salary", "level") => Some(CompleteKind::Level),
-            ("cert", "name") => Some(CompleteKind::Cert),
-            _ => None,
-        };
-        let snap = self.data.snapshot();
-        let choices = blocking(move || match kind {
-            Some(k) => snap.lookup.complete(k, &partial),
-            None => snap
-                .knowledge
-                .engine
-                .titles_matching(&partial, MAX_CHOICES)
-                .into_iter()
-                .map(|r| crate::lookup::Choice {
-                    name: format::clip(&r.title, 100),
-                    value: r.id,
-                })
-                .filter(|c| c.value.chars().count() <= 100)
-                .collect(),
-        })
-        .await?;
-        Ok(format::choices(&choices))
-    }
-
-    async fn component(&self, c: &ComponentInteraction) -> Result<CreateInteractionResponse> {
-        let Some(id) = c.data.custom_id.strip_prefix(format::FAQ_BUTTON) else {
-            return Ok(format::text("That button is no longer in use.", true));
-        };
-        let (snap, id) = (self.data.snapshot(), id.to_string());
-        let doc = blocking(move || snap.knowledge.engine.document(&id)).await?;
-        Ok(match doc {
-            Some(d) => format::document(&d, true),
-            None => format::text("That entry is no longer in the FAQ.", true),
-        })
+    async fn component(&self, c: &ComponentInteraction) -> Result<Reply> {
+        let id = c.data.custom_id.as_str();
+        if let Some(entry) = id.strip_prefix(format::FAQ_BUTTON) {
+            return lookups::open_entry(self, entry).await;
+        }
+        if let Some(entry) = id.strip_prefix(format::VOTE_UP) {
+            return answer::vote(self, c, entry, true).await;
+        }
+        if let Some(entry) = id.strip_prefix(format::VOTE_DOWN) {
+            return answer::vote(self, c, entry, false).await;
+        }
+        Ok(Reply::text("That button is no longer in use.", true))
     }
 
     async fn register(&self, ctx: &Context) {
         let started = Instant::now();
+        let commands = commands::payload();
         let result = match self.settings.guild_id {
-            Some(g) => GuildId::new(g).set_commands(&ctx.http, commands()).await,
-            None => Command::set_global_commands(&ctx.http, commands()).await,
+            Some(g) => {
+                ctx.http
+                    .create_guild_commands(GuildId::new(g), &commands)
+                    .await
+            }
+            None => ctx.http.create_global_commands(&commands).await,
         };
         match result {
             Ok(list) => tracing::info!(
@@ -314,6 +211,128 @@ impl Handler {
             Err(e) => tracing::error!(error = %e, "registering slash commands failed"),
         }
     }
+
+    /// Replies to an interaction with what `work` produces. If it is not
+    /// ready within `defer_after`, Discord is told "thinking…" first (so the
+    /// 3-second window is never missed) and the reply edits that message.
+    async fn respond<F>(&self, ctx: &Context, interaction: &Interaction, work: F, ephemeral: bool)
+    where
+        F: std::future::Future<Output = Result<Reply>>,
+    {
+        let (kind, name) = match interaction {
+            Interaction::Command(c) => ("command", c.data.name.as_str()),
+            Interaction::Component(c) => ("button", c.data.custom_id.as_str()),
+            _ => return,
+        };
+        let started = Instant::now();
+        let failed = |e: anyhow::Error| {
+            tracing::error!(kind, command = %name, error = %format!("{e:#}"), "interaction failed");
+            Reply::text("Something went wrong on my side; please try again.", true)
+        };
+        tokio::pin!(work);
+        let early = if self.settings.defer_after.is_zero() {
+            None // 0: always defer
+        } else {
+            tokio::select! {
+                r = &mut work => Some(r),
+                _ = tokio::time::sleep(self.settings.defer_after) => None,
+            }
+        };
+        let deferred = early.is_none();
+        let sent = match early {
+            Some(reply) => {
+                let r = reply.unwrap_or_else(failed).into_response();
+                retrying("reply", || create(ctx, interaction, r.clone())).await
+            }
+            None => {
+                let defer = CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+                );
+                if let Err(e) = retrying("defer", || create(ctx, interaction, defer.clone())).await
+                {
+                    tracing::warn!(kind, command = %name, error = %e, "deferring failed");
+                }
+                let r = work.await.unwrap_or_else(failed).into_edit();
+                retrying("edit", || edit(ctx, interaction, r.clone())).await
+            }
+        };
+        let latency = started.elapsed();
+        match sent {
+            Ok(()) => tracing::info!(
+                kind,
+                command = %name,
+                latency_ms = latency.as_millis() as u64,
+                deferred,
+                "interaction answered"
+            ),
+            Err(e) => tracing::warn!(
+                kind,
+                command = %name,
+                latency_ms = latency.as_millis() as u64,
+                error = %e,
+                "reply failed"
+            ),
+        }
+    }
+}
+
+async fn create(
+    ctx: &Context,
+    interaction: &Interaction,
+    r: CreateInteractionResponse,
+) -> serenity::Result<()> {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => {
+            c.create_response(&ctx.http, r).await
+        }
+        Interaction::Component(c) => c.create_response(&ctx.http, r).await,
+        _ => Ok(()),
+    }
+}
+
+async fn edit(
+    ctx: &Context,
+    interaction: &Interaction,
+    r: EditInteractionResponse,
+) -> serenity::Result<()> {
+    match interaction {
+        Interaction::Command(c) => c.edit_response(&ctx.http, r).await.map(drop),
+        Interaction::Component(c) => c.edit_response(&ctx.http, r).await.map(drop),
+        _ => Ok(()),
+    }
+}
+
+/// Backoffs between attempts: together well inside Discord's 3-second window.
+const RETRY_DELAYS_MS: [u64; 4] = [100, 200, 400, 800];
+
+/// Runs a Discord call again when it was rate limited (429) or hit a server
+/// or proxy error (5xx). With `api_proxy` set, serenity's own rate limiter
+/// is off, so it neither retries nor exposes `retry_after`: short growing
+/// backoffs stand in for it.
+pub(crate) async fn retrying<T, Fut>(
+    what: &str,
+    mut call: impl FnMut() -> Fut,
+) -> serenity::Result<T>
+where
+    Fut: std::future::Future<Output = serenity::Result<T>>,
+{
+    for delay in RETRY_DELAYS_MS {
+        match call().await {
+            Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e)))
+                if e.status_code.as_u16() == 429 || e.status_code.is_server_error() =>
+            {
+                tracing::warn!(
+                    what,
+                    status = e.status_code.as_u16(),
+                    retry_in_ms = delay,
+                    "Discord refused the call; retrying"
+                );
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
+            r => return r,
+        }
+    }
+    call().await
 }
 
 #[serenity::async_trait]
@@ -324,51 +343,53 @@ impl EventHandler for Handler {
         self.register(&ctx).await;
     }
 
+    async fn resume(&self, _ctx: Context, _: ResumedEvent) {
+        tracing::info!("gateway session resumed");
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, ev: ShardStageUpdateEvent) {
+        tracing::debug!(old = ?ev.old, new = ?ev.new, "gateway stage");
+        // serenity reports arrivals at Connected (after IDENTIFY or RESUME);
+        // going down is seen by `watch_gateway`.
+        if ev.new == ConnectionStage::Connected {
+            self.data.metrics.gateway_session();
+        }
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        answer::help_channel(self, &ctx, &msg).await;
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let started = Instant::now();
-        let mut abstained = None;
-        let (kind, name, reply) = match &interaction {
-            Interaction::Command(cmd) => {
-                let r = self.command(cmd).await.map(|(reply, a)| {
-                    abstained = a;
-                    reply
+        match &interaction {
+            Interaction::Autocomplete(cmd) => {
+                let choices = lookups::autocomplete(self, cmd).await.unwrap_or_else(|e| {
+                    tracing::error!(error = %format!("{e:#}"), "autocomplete failed");
+                    Vec::new()
                 });
-                ("command", cmd.data.name.clone(), r)
+                let r = format::choices(&choices);
+                if let Err(e) =
+                    retrying("autocomplete", || create(&ctx, &interaction, r.clone())).await
+                {
+                    tracing::warn!(command = %cmd.data.name, error = %e, "autocomplete reply failed");
+                }
             }
-            Interaction::Autocomplete(cmd) => (
-                "autocomplete",
-                cmd.data.name.clone(),
-                self.autocomplete(cmd).await,
-            ),
+            Interaction::Command(cmd) => {
+                let ephemeral = cmd.data.name == "faqadmin";
+                self.respond(&ctx, &interaction, self.command(&ctx, cmd), ephemeral)
+                    .await
+            }
             Interaction::Component(c) => {
-                ("button", c.data.custom_id.clone(), self.component(c).await)
+                self.respond(&ctx, &interaction, self.component(c), true)
+                    .await
             }
-            _ => return,
-        };
-        let reply = reply.unwrap_or_else(|e| {
-            tracing::error!(error = %format!("{e:#}"), "interaction failed");
-            format::text("Something went wrong on my side; please try again.", true)
-        });
-        let sent = match &interaction {
-            Interaction::Command(c) | Interaction::Autocomplete(c) => {
-                c.create_response(&ctx.http, reply).await
-            }
-            Interaction::Component(c) => c.create_response(&ctx.http, reply).await,
-            _ => return,
-        };
-        let latency_ms = started.elapsed().as_millis() as u64;
-        match sent {
-            Ok(()) => {
-                tracing::info!(kind, command = %name, latency_ms, abstained = ?abstained, "interaction answered")
-            }
-            Err(e) => {
-                tracing::warn!(kind, command = %name, latency_ms, error = %e, "reply failed")
-            }
+            _ => {}
         }
     }
 }
 
-/// Loads the knowledge base (building the index if needed) off the async threads.
+/// Loads the knowledge base (building the index if needed) and the bot's
+/// own state, off the async threads.
 pub async fn load(config: &Config) -> Result<Data> {
     let (faq, index) = (config.faq_dir.clone(), config.index_dir.clone());
     let live = tokio::task::spawn_blocking(move || Live::open(&faq, &index))
@@ -380,11 +401,16 @@ pub async fn load(config: &Config) -> Result<Data> {
                 config.faq_dir.display()
             )
         })?;
-    Ok(Data::new(Arc::new(live)))
+    let store = Store::open(&config.data_dir).map_err(anyhow::Error::from)?;
+    Ok(Data::new(
+        Arc::new(live),
+        Arc::new(store),
+        Arc::new(Metrics::new()),
+    ))
 }
 
-/// A ready-to-start serenity client (no connection made yet).
-pub async fn client(config: &Config, token: &Token, data: Arc<Data>) -> Result<Client> {
+/// The HTTP client: through `api_proxy` when set, mentions always off.
+fn http(config: &Config, token: &Token) -> Http {
     let mut http = HttpBuilder::new(token.expose()).default_allowed_mentions(format::no_mentions());
     if let Some(base) = &config.discord.api_proxy {
         // serenity sends to the proxy only with its own rate limiter off.
@@ -392,14 +418,51 @@ pub async fn client(config: &Config, token: &Token, data: Arc<Data>) -> Result<C
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
+    http.build()
+}
+
+/// A ready-to-start serenity client (no connection made yet).
+pub async fn client(config: &Config, token: &Token, data: Arc<Data>) -> Result<Client> {
+    let mut intents = GatewayIntents::GUILDS;
+    if !config.auto_answer.channel_ids.is_empty() {
+        // Reading help-channel messages needs the privileged Message Content intent.
+        intents |= GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
+    }
+    let metrics = Arc::clone(&data.metrics);
     let handler = Handler {
         data,
         settings: Settings::from_config(config),
     };
-    ClientBuilder::new_with_http(http.build(), GatewayIntents::GUILDS)
+    let client = ClientBuilder::new_with_http(http(config, token), intents)
         .event_handler(handler)
         .await
-        .context("cannot set up the Discord client")
+        .context("cannot set up the Discord client")?;
+    tokio::spawn(watch_gateway(
+        Arc::downgrade(&client.shard_manager),
+        metrics,
+    ));
+    Ok(client)
+}
+
+/// Marks the gateway down in the metrics (and `/healthz`) while no shard is
+/// connected; serenity reports arrivals but not departures. Ends with the client.
+async fn watch_gateway(shards: std::sync::Weak<ShardManager>, metrics: Arc<Metrics>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(shards) = shards.upgrade() else {
+            return;
+        };
+        let runners = shards.runners.lock().await;
+        let up = !runners.is_empty()
+            && runners
+                .values()
+                .all(|r| r.stage == ConnectionStage::Connected);
+        drop(runners);
+        if !up {
+            metrics.gateway_connected(false);
+        }
+    }
 }
 
 /// `careerbot serve`: load, connect, answer until Ctrl-C.
@@ -409,10 +472,28 @@ pub async fn serve(config: Config, token: Token) -> Result<()> {
         documents = data.live.get().engine.documents,
         "knowledge base loaded"
     );
-    // faq/ edits go live without a restart; a broken edit keeps the old knowledge.
+    if let Some(listen) = config.http.listen {
+        let (addr, _) = crate::ops::serve(listen, Arc::clone(&data.metrics)).await?;
+        tracing::info!(%addr, "serving /healthz and /metrics");
+    }
+    // faq/ edits go live without a restart; a broken edit keeps the old
+    // knowledge and is reported to the moderators.
+    let watch_http = Arc::new(http(&config, &token));
+    let (settings, runtime) = (
+        Settings::from_config(&config),
+        tokio::runtime::Handle::current(),
+    );
+    let watched = Arc::clone(&data);
     let _watcher = data
         .live
-        .watch(Duration::from_millis(500), |_| {})
+        .watch(Duration::from_millis(500), move |outcome| {
+            watched.observe_reload(outcome);
+            if let ReloadOutcome::Failed { errors } = outcome {
+                let (http, channel) = (Arc::clone(&watch_http), settings.mod_log_channel);
+                let errors = errors.clone();
+                runtime.spawn(async move { admin::post_failure(&http, channel, &errors).await });
+            }
+        })
         .map_err(|e| tracing::warn!(error = %e, "not watching faq/ for changes"))
         .ok();
     let mut client = client(&config, &token, data).await?;

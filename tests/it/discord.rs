@@ -75,11 +75,18 @@ section = "Certifications"
 struct Bot {
     fake: FakeDiscord,
     shards: Arc<ShardManager>,
+    data: Arc<discord::Data>,
+    faq: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Bot {
     async fn start(guild_id: Option<u64>) -> Bot {
+        Bot::start_with(guild_id, |_| {}).await
+    }
+
+    /// Starts with the test config, adjusted by `configure`.
+    async fn start_with(guild_id: Option<u64>, configure: impl FnOnce(&mut Config)) -> Bot {
         let fake = FakeDiscord::start().await;
         let dir = tempfile::tempdir().unwrap();
         let faq = dir.path().join("faq");
@@ -95,9 +102,12 @@ impl Bot {
         config.discord.guild_id = guild_id;
         config.discord.api_proxy = Some(fake.http_base.clone());
         config.cooldown.ask_seconds = 0;
+        configure(&mut config);
         let data = Arc::new(discord::load(&config).await.expect("fixture loads"));
         let token = Token::new("fake.bot.token");
-        let mut client = discord::client(&config, &token, data).await.unwrap();
+        let mut client = discord::client(&config, &token, Arc::clone(&data))
+            .await
+            .unwrap();
         let shards = Arc::clone(&client.shard_manager);
         tokio::spawn(async move { client.start().await });
         // Connected and commands registered: ready for interactions.
@@ -110,6 +120,8 @@ impl Bot {
         Bot {
             fake,
             shards,
+            data,
+            faq: config.faq_dir,
             _dir: dir,
         }
     }
@@ -154,7 +166,10 @@ async fn registers_every_command_with_described_options_and_autocomplete() {
     );
     let cmds = put.body.as_array().expect("an array of commands");
     let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ask", "salary", "cert", "faq"]);
+    assert_eq!(
+        names,
+        ["ask", "salary", "cert", "faq", "Find answer", "faqadmin"]
+    );
     let opt = |cmd: &str, name: &str| -> Value {
         let c = cmds.iter().find(|c| c["name"] == cmd).unwrap();
         c["options"]
@@ -165,13 +180,30 @@ async fn registers_every_command_with_described_options_and_autocomplete() {
             .unwrap_or_else(|| panic!("/{cmd} has no option {name}"))
             .clone()
     };
-    for c in cmds {
+    for c in cmds.iter().filter(|c| c["type"] == 1) {
         assert!(!c["description"].as_str().unwrap().is_empty(), "{c}");
         for o in c["options"].as_array().unwrap() {
-            assert_eq!(o["type"], 3, "{o}");
             assert!(!o["description"].as_str().unwrap().is_empty(), "{o}");
         }
     }
+    // The message context menu: type 3, no description, no options.
+    let menu = cmds.iter().find(|c| c["name"] == "Find answer").unwrap();
+    assert_eq!(menu["type"], 3, "{menu}");
+    assert!(
+        menu["description"].as_str().is_none_or(str::is_empty),
+        "{menu}"
+    );
+    // Moderator commands: hidden by default (Manage Server), not in DMs.
+    let admin = cmds.iter().find(|c| c["name"] == "faqadmin").unwrap();
+    assert_eq!(admin["default_member_permissions"], 32, "{admin}");
+    assert_eq!(admin["dm_permission"], false, "{admin}");
+    let subs: Vec<(&str, u64)> = admin["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap(), o["type"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(subs, [("reload", 1), ("stats", 1), ("unanswered", 1)]);
     assert_eq!(opt("ask", "question")["required"], true);
     assert_ne!(opt("ask", "question")["autocomplete"], true);
     assert_eq!(opt("salary", "role")["autocomplete"], true);
@@ -455,4 +487,353 @@ fn serve_never_prints_the_token() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("knowledge folder not found"), "{out}");
     assert!(!out.contains("secret-token-value"), "{out}");
+}
+
+const MOD_ROLE: u64 = 700000000000000077;
+const HELP_CHANNEL: &str = "700000000000000005";
+const MOD_LOG: &str = "700000000000000006";
+
+/// A member with the moderator role, for `FakeDiscord::interaction`'s `extra`.
+fn moderator() -> Value {
+    json!({"member": {
+        "user": {"id": "600000000000000009", "username": "mod", "discriminator": "0", "global_name": "Mod", "avatar": null},
+        "roles": [MOD_ROLE.to_string()],
+        "joined_at": "2024-01-01T00:00:00.000000+00:00",
+        "deaf": false, "mute": false, "flags": 0, "pending": false,
+        "permissions": "2248473465835073"
+    }})
+}
+
+/// `/faqadmin <sub>` from the member in `extra` (`json!({})`: a plain member).
+fn faqadmin(fake: &FakeDiscord, sub: &str, extra: Value) -> String {
+    fake.interaction(
+        2,
+        json!({"id": "500000000000000008", "name": "faqadmin", "type": 1,
+               "options": [{"name": sub, "type": 1, "options": []}]}),
+        extra,
+    )
+}
+
+fn content(r: &Request) -> &str {
+    r.body["data"]["content"].as_str().unwrap_or("")
+}
+
+/// Bot with moderators, a moderator log channel and a help channel.
+async fn staffed_bot() -> Bot {
+    Bot::start_with(Some(GUILD), |c| {
+        c.discord.moderator_role_ids = vec![MOD_ROLE];
+        c.discord.mod_log_channel_id = Some(MOD_LOG.parse().unwrap());
+        c.auto_answer.channel_ids = vec![HELP_CHANNEL.parse().unwrap()];
+        c.auto_answer.min_confidence = 0.9;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot.fake.command("ask", &[("question", "can i wfh?")]);
+    let r = bot.fake.callback(&token).await;
+    let rows = r.body["data"]["components"].as_array().unwrap();
+    let ids: Vec<&str> = rows
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap())
+        .map(|b| b["custom_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"vote:up:remote-work"), "{ids:?}");
+    assert!(ids.contains(&"vote:down:remote-work"), "{ids:?}");
+
+    let r = bot
+        .fake
+        .callback(&bot.fake.button("vote:up:remote-work"))
+        .await;
+    assert!(is_ephemeral(&r), "feedback is never shown to others");
+    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    let r = bot
+        .fake
+        .callback(&bot.fake.button("vote:up:remote-work"))
+        .await;
+    assert!(content(&r).contains("already"), "{:#}", r.body);
+    let r = bot
+        .fake
+        .callback(&bot.fake.button("vote:down:remote-work"))
+        .await;
+    assert!(content(&r).contains("updated"), "{:#}", r.body);
+
+    let stats = bot.data.store.stats();
+    let v = stats
+        .votes
+        .iter()
+        .find(|v| v.entry == "remote-work")
+        .unwrap();
+    assert_eq!((v.up, v.down), (0, 1), "one vote per member per message");
+    assert_eq!(stats.answered, 1);
+    let metrics = bot.data.metrics.render();
+    assert!(
+        metrics.contains("careerbot_answers_total{command=\"ask\"} 1"),
+        "{metrics}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_refuses_members_and_shows_moderators_the_unanswered() {
+    let bot = staffed_bot().await;
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "how do i become a pilot")]),
+        )
+        .await;
+    assert!(content(&r).starts_with("I don't know"), "{:#}", r.body);
+
+    // A plain member (no role, no Manage Server) is refused, privately.
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "unanswered", json!({})))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).starts_with("Only moderators"), "{:#}", r.body);
+    assert!(!serde_json::to_string(&r.body).unwrap().contains("pilot"));
+
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "unanswered", moderator()))
+        .await;
+    assert!(is_ephemeral(&r));
+    let text = serde_json::to_string(&embed(&r)).unwrap();
+    assert!(text.contains("how do i become a pilot"), "{text}");
+    assert_no_mentions(&r);
+
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "stats", moderator()))
+        .await;
+    let text = serde_json::to_string(&embed(&r)).unwrap();
+    assert!(text.contains("not answered **1**"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
+    let bot = staffed_bot().await;
+    let broken = bot.faq.join("entries/broken.md");
+    std::fs::write(&broken, "+++\nid = \"broken\"\nquestion = \n+++\nBody.\n").unwrap();
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "reload", moderator()))
+        .await;
+    assert!(is_ephemeral(&r));
+    let text = match r.body["type"].as_u64() {
+        // Slow machine: deferred, then the edit carries the outcome.
+        Some(5) => bot
+            .fake
+            .wait_request("PATCH", "/messages/@original")
+            .await
+            .body["content"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        _ => content(&r).to_string(),
+    };
+    assert!(text.starts_with("Reload rejected"), "{text}");
+    assert!(text.contains("broken.md:3"), "path:line in {text}");
+    let posted = bot
+        .fake
+        .wait_request("POST", &format!("/channels/{MOD_LOG}/messages"))
+        .await;
+    assert!(
+        posted.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("broken.md:3")
+    );
+    assert_eq!(posted.body["allowed_mentions"]["parse"], json!([]));
+
+    // Still serving the old knowledge.
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "can i work from home")]),
+        )
+        .await;
+    assert_eq!(embed(&r)["title"], "Can I work remotely?");
+
+    std::fs::remove_file(&broken).unwrap();
+    let token = faqadmin(&bot.fake, "reload", moderator());
+    let r = bot.fake.callback(&token).await;
+    let text = match r.body["type"].as_u64() {
+        Some(5) => bot
+            .fake
+            .wait_request("PATCH", &format!("{token}/messages/@original"))
+            .await
+            .body["content"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        _ => content(&r).to_string(),
+    };
+    assert!(text.starts_with("Reloaded `faq/`: 4 entries"), "{text}");
+    let metrics = bot.data.metrics.render();
+    assert!(
+        metrics.contains("careerbot_reloads_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("careerbot_reloads_total{outcome=\"ok\"} 1"),
+        "{metrics}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_answer_replies_under_the_message_without_pinging_its_author() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let token = bot.fake.message_command(
+        "Find answer",
+        "hey does anyone know if i need a CS degree for this?",
+    );
+    let r = bot.fake.callback(&token).await;
+    assert!(is_ephemeral(&r), "the acknowledgement is private");
+    let posted = bot
+        .fake
+        .wait_request("POST", "/channels/700000000000000002/messages")
+        .await;
+    assert_eq!(
+        posted.body["embeds"][0]["title"],
+        "Do I need a computer science degree?"
+    );
+    assert!(
+        posted.body["message_reference"]["message_id"].is_string(),
+        "{:#}",
+        posted.body
+    );
+    assert_eq!(posted.body["allowed_mentions"]["replied_user"], false);
+    assert_eq!(posted.body["allowed_mentions"]["parse"], json!([]));
+
+    // Nothing to go on: "I don't know", only to the member who asked.
+    let token = bot
+        .fake
+        .message_command("Find answer", "how do i become a pilot");
+    let r = bot.fake.callback(&token).await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).starts_with("I don't know"), "{:#}", r.body);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_channel_answers_confident_questions_and_stays_silent_otherwise() {
+    let bot = staffed_bot().await;
+    // Chat, a question it cannot answer, one it answers with less than the
+    // channel's 0.9 confidence (/ask answers it at 0.61), and a question in
+    // another channel: silence.
+    bot.fake.message(HELP_CHANNEL, "good morning everyone");
+    bot.fake.message(HELP_CHANNEL, "how do i become a pilot?");
+    bot.fake
+        .message(HELP_CHANNEL, "can i work remotely in this field?");
+    bot.fake
+        .message("700000000000000002", "can i work remotely?");
+    bot.fake.message(HELP_CHANNEL, "can i work remotely?");
+    let posted = bot
+        .fake
+        .wait_request("POST", &format!("/channels/{HELP_CHANNEL}/messages"))
+        .await;
+    assert_eq!(posted.body["embeds"][0]["title"], "Can I work remotely?");
+    assert_eq!(posted.body["allowed_mentions"]["replied_user"], false);
+    // Give stray replies time to show up, then count.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posts: Vec<Request> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.contains("/channels/"))
+        .collect();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_replies_are_deferred_then_edited_in() {
+    // Defer at once: the "thinking…" path every slow reply takes.
+    let bot = Bot::start_with(Some(GUILD), |c| c.discord.defer_after_ms = 0).await;
+    let token = bot
+        .fake
+        .command("ask", &[("question", "can i work remotely?")]);
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(r.body["type"], 5, "{:#}", r.body);
+    let edit = bot
+        .fake
+        .wait_request("PATCH", &format!("/{token}/messages/@original"))
+        .await;
+    assert_eq!(edit.body["embeds"][0]["title"], "Can I work remotely?");
+    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_callback_is_retried_and_answered() {
+    let bot = Bot::start(Some(GUILD)).await;
+    bot.fake.fail_next(
+        "POST",
+        "/callback",
+        "429 Too Many Requests",
+        json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false}),
+    );
+    let token = bot
+        .fake
+        .command("ask", &[("question", "can i work remotely?")]);
+    let suffix = format!("/{token}/callback");
+    let attempts = bot
+        .fake
+        .wait_for("a second callback", |f| {
+            let n: Vec<Request> = f
+                .requests()
+                .into_iter()
+                .filter(|r| r.path.ends_with(&suffix))
+                .collect();
+            (n.len() >= 2).then_some(n)
+        })
+        .await;
+    assert_eq!(attempts.len(), 2, "one refused, one accepted");
+    assert_eq!(
+        attempts[1].body["data"]["embeds"][0]["title"],
+        "Can I work remotely?"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_interaction_is_lost_across_a_drop_or_an_invalid_session() {
+    let bot = Bot::start(Some(GUILD)).await;
+    bot.fake.wait_op(2, 1).await;
+    // Dropped: an interaction sent meanwhile is replayed on RESUME and answered.
+    bot.fake.drop_gateway();
+    let token = bot
+        .fake
+        .command("ask", &[("question", "can i work remotely?")]);
+    bot.fake.wait_op(6, 1).await;
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(embed(&r)["title"], "Can I work remotely?");
+
+    // Invalid session (op 9, not resumable): a fresh IDENTIFY, then answers.
+    bot.fake.invalidate_session(false);
+    bot.fake.wait_op(2, 2).await;
+    let token = bot.fake.command(
+        "ask",
+        &[("question", "do i need a computer science degree")],
+    );
+    let r = bot.fake.callback(&token).await;
+    assert_eq!(embed(&r)["title"], "Do I need a computer science degree?");
+    let metrics = bot.data.metrics.render();
+    assert!(
+        metrics.contains("careerbot_gateway_connected 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("careerbot_gateway_reconnects_total 2"),
+        "{metrics}"
+    );
+    bot.stop().await;
 }

@@ -6,7 +6,7 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,17 @@ pub struct Request {
 
 enum GatewayCmd {
     Dispatch(&'static str, Value),
+    /// A raw gateway payload (e.g. op 9, invalid session).
+    Raw(Value),
     Close(u16),
+}
+
+/// A canned error for the next request matching `method` and `suffix`.
+struct Failure {
+    method: String,
+    suffix: String,
+    status: &'static str,
+    body: Value,
 }
 
 #[derive(Default)]
@@ -46,6 +56,15 @@ struct State {
     conn: Mutex<Option<mpsc::UnboundedSender<GatewayCmd>>>,
     seq: AtomicU64,
     changed: Notify,
+    /// Events dispatched while no session was up, replayed on RESUME (as
+    /// Discord replays what a resuming client missed).
+    missed: Mutex<Vec<(&'static str, Value)>>,
+    /// Canned errors, each used once (see [`FakeDiscord::fail_next`]).
+    failures: Mutex<Vec<Failure>>,
+    /// Load runs: requests go to the taps only (not kept, not logged).
+    quiet: AtomicBool,
+    /// Receivers of every request as it arrives (see [`FakeDiscord::tap`]).
+    taps: Mutex<Vec<mpsc::UnboundedSender<Request>>>,
 }
 
 pub struct FakeDiscord {
@@ -111,6 +130,22 @@ impl FakeDiscord {
         self.state.ops.lock().unwrap().clone()
     }
 
+    /// Every HTTP request from now on, as it arrives: a load run waits on
+    /// this instead of rescanning [`FakeDiscord::requests`].
+    #[allow(dead_code)] // used by benches/bot.rs
+    pub fn tap(&self) -> mpsc::UnboundedReceiver<Request> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.state.taps.lock().unwrap().push(tx);
+        rx
+    }
+
+    /// Quiet: requests reach the taps only, neither kept in memory nor
+    /// appended to the log, so a long load run stays flat in memory.
+    #[allow(dead_code)] // used by benches/bot.rs
+    pub fn set_quiet(&self, quiet: bool) {
+        self.state.quiet.store(quiet, Ordering::Relaxed);
+    }
+
     /// Waits (at most [`TIMEOUT`]) until `f` finds something in the state.
     pub async fn wait_for<T>(&self, what: &str, mut f: impl FnMut(&FakeDiscord) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + TIMEOUT;
@@ -152,18 +187,50 @@ impl FakeDiscord {
         .await;
     }
 
-    fn send(&self, cmd: GatewayCmd) {
+    /// Dispatches an event now, or, with no session up, when the bot resumes.
+    fn dispatch(&self, t: &'static str, d: Value) {
         let conn = self.state.conn.lock().unwrap();
-        conn.as_ref()
-            .expect("a gateway connection")
-            .send(cmd)
-            .expect("gateway connection alive");
+        match conn.as_ref() {
+            Some(c) => c
+                .send(GatewayCmd::Dispatch(t, d))
+                .expect("gateway connection alive"),
+            None => self.state.missed.lock().unwrap().push((t, d)),
+        }
+    }
+
+    /// Sends op 9 (invalid session; `resumable: false` makes the bot identify
+    /// anew) and takes the session down.
+    #[allow(dead_code)]
+    pub fn invalidate_session(&self, resumable: bool) {
+        self.end_session(GatewayCmd::Raw(
+            json!({"op": 9, "d": resumable, "s": null, "t": null}),
+        ));
+    }
+
+    /// The next request matching `method` and path `suffix` gets `status`
+    /// and `body` instead of its normal answer (once).
+    #[allow(dead_code)]
+    pub fn fail_next(&self, method: &str, suffix: &str, status: &'static str, body: Value) {
+        self.state.failures.lock().unwrap().push(Failure {
+            method: method.into(),
+            suffix: suffix.into(),
+            status,
+            body,
+        });
     }
 
     /// Closes the gateway connection with a resumable close code.
     pub fn drop_gateway(&self) {
-        self.send(GatewayCmd::Close(4000));
-        *self.state.conn.lock().unwrap() = None;
+        self.end_session(GatewayCmd::Close(4000));
+    }
+
+    /// Takes the session down with `last` as its final frame, in one step:
+    /// the bot may be back on a new connection before this returns.
+    fn end_session(&self, last: GatewayCmd) {
+        let conn = self.state.conn.lock().unwrap().take();
+        conn.expect("a gateway connection")
+            .send(last)
+            .expect("gateway connection alive");
     }
 
     fn id(&self) -> String {
@@ -209,8 +276,36 @@ impl FakeDiscord {
         if let Err(e) = serde_json::from_value::<serenity::all::Interaction>(d.clone()) {
             panic!("payload has a shape serenity cannot read: {e}\n{d:#}");
         }
-        self.send(GatewayCmd::Dispatch("INTERACTION_CREATE", d));
+        self.dispatch("INTERACTION_CREATE", d);
         token
+    }
+
+    /// A member (not the bot) posting `content` in `channel_id`.
+    #[allow(dead_code)]
+    pub fn message(&self, channel_id: &str, content: &str) -> String {
+        let id = self.id();
+        let mut m = message_json(&id, channel_id, content);
+        m["author"] = member_user();
+        m["guild_id"] = json!("700000000000000001");
+        if let Err(e) = serde_json::from_value::<serenity::all::Message>(m.clone()) {
+            panic!("payload has a shape serenity cannot read: {e}\n{m:#}");
+        }
+        self.dispatch("MESSAGE_CREATE", m);
+        id
+    }
+
+    /// The message context-menu command `name` run on a member's message.
+    #[allow(dead_code)]
+    pub fn message_command(&self, name: &str, content: &str) -> String {
+        let target = self.id();
+        let mut m = message_json(&target, "700000000000000002", content);
+        m["author"] = member_user();
+        self.interaction(
+            2,
+            json!({"id": "500000000000000009", "name": name, "type": 3, "target_id": target,
+                   "resolved": {"messages": {target.clone(): m}}}),
+            json!({}),
+        )
     }
 
     /// A slash command (type 2) with string options.
@@ -311,8 +406,15 @@ async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
                     let ev = json!({"op": 0, "t": t, "s": s, "d": d});
                     if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
                 }
-                // The session is usable once answered: publish the connection.
+                // The session is usable once answered: publish the connection,
+                // after replaying what a resumed session missed.
                 if matches!(op, 2 | 6) && let Some(tx) = registered.take() {
+                    let missed = std::mem::take(&mut *state.missed.lock().unwrap());
+                    if op == 6 {
+                        for (t, d) in missed {
+                            let _ = tx.send(GatewayCmd::Dispatch(t, d));
+                        }
+                    }
                     *state.conn.lock().unwrap() = Some(tx);
                 }
                 state.ops.lock().unwrap().push(op);
@@ -324,6 +426,9 @@ async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
                         let s = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
                         let ev = json!({"op": 0, "t": t, "s": s, "d": d});
                         if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
+                    }
+                    Some(GatewayCmd::Raw(v)) => {
+                        if ws.send(Message::Text(v.to_string())).await.is_err() { return; }
                     }
                     Some(GatewayCmd::Close(code)) => {
                         let frame = CloseFrame { code: CloseCode::from(code), reason: "fake drop".into() };
@@ -378,15 +483,31 @@ async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
             serde_json::from_slice(&body)
                 .unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&body)}))
         };
-        let (status, reply) = route(&method, &path, &body, &ws_url);
+        let failure = {
+            let mut failures = state.failures.lock().unwrap();
+            let i = failures
+                .iter()
+                .position(|f| f.method == method && path.ends_with(&f.suffix));
+            i.map(|i| failures.remove(i))
+        };
+        let (status, reply) = match failure {
+            Some(f) => (f.status, Some(f.body)),
+            None => route(&method, &path, &body, &ws_url),
+        };
         let req = Request {
             method,
             path,
             body,
             at: Instant::now(),
         };
-        append_log(&req);
-        state.requests.lock().unwrap().push(req);
+        {
+            let mut taps = state.taps.lock().unwrap();
+            taps.retain(|t| t.send(req.clone()).is_ok());
+        }
+        if !state.quiet.load(Ordering::Relaxed) {
+            append_log(&req);
+            state.requests.lock().unwrap().push(req);
+        }
         state.changed.notify_waiters();
         let text = reply.map(|v| v.to_string()).unwrap_or_default();
         // One write: a split response would wait on Nagle and delayed ACKs.
@@ -403,6 +524,18 @@ async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
             return;
         }
     }
+}
+
+fn member_user() -> Value {
+    json!({"id": "600000000000000001", "username": "member", "discriminator": "0", "global_name": "Member", "avatar": null})
+}
+
+/// A message as Discord sends it, authored by the bot.
+fn message_json(id: &str, channel_id: &str, content: &str) -> Value {
+    json!({"id": id, "channel_id": channel_id, "author": user(),
+        "content": content, "timestamp": "2024-01-01T00:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "pinned": false, "type": 0, "flags": 0, "components": []})
 }
 
 fn user() -> Value {
@@ -435,6 +568,8 @@ fn route(method: &str, path: &str, body: &Value, ws_url: &str) -> (&'static str,
                     o.insert("application_id".into(), json!(app));
                     o.insert("version".into(), json!("1"));
                     o.entry("type").or_insert(json!(1));
+                    // Discord echoes context-menu commands with an empty description.
+                    o.entry("description").or_insert(json!(""));
                     o.entry("default_member_permissions").or_insert(Value::Null);
                     if let Some(g) = guild {
                         o.insert("guild_id".into(), json!(g));
@@ -454,6 +589,15 @@ fn route(method: &str, path: &str, body: &Value, ws_url: &str) -> (&'static str,
                 "embeds": [], "pinned": false, "type": 0}),
             ),
         ),
+        ("POST", ["channels", channel, "messages"]) => {
+            let mut m = message_json("400000000000000010", channel, "");
+            for k in ["content", "embeds", "components"] {
+                if let Some(v) = body.get(k) {
+                    m[k] = v.clone();
+                }
+            }
+            ("200 OK", Some(m))
+        }
         ("GET", ["oauth2", "applications", "@me"]) => (
             "200 OK",
             Some(

@@ -1,0 +1,182 @@
+//! `/faqadmin reload | stats | unanswered`, the moderator check, and reload
+//! failures posted to the moderator log channel.
+
+use std::sync::atomic::Ordering;
+
+use anyhow::Result;
+use serenity::all::{ChannelId, CommandInteraction, Context, CreateEmbed, Http, Member};
+
+use super::format::{self, Reply};
+use super::{Handler, Settings, blocking};
+use crate::live::ReloadOutcome;
+
+/// Room for error text inside one message, with its heading and code fence.
+const ERRORS_ROOM: usize = 1700;
+
+/// Moderators: members with a configured moderator role, or with the Manage
+/// Server (or Administrator) permission. Checked on every call, because
+/// server admins can show `/faqadmin` to anyone in Discord's settings.
+pub fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
+    let Some(m) = member else {
+        return false; // a DM: no server, no moderators
+    };
+    let by_permission = m
+        .permissions
+        .is_some_and(|p| p.contains(super::commands::MODERATOR_PERMISSION) || p.administrator());
+    by_permission
+        || m.roles
+            .iter()
+            .any(|r| settings.moderator_role_ids.contains(&r.get()))
+}
+
+pub async fn faqadmin(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
+    if !is_moderator(&h.settings, cmd.member.as_deref()) {
+        tracing::warn!(
+            user = cmd.user.id.get(),
+            "/faqadmin refused: not a moderator"
+        );
+        return Ok(Reply::text(
+            "Only moderators can use `/faqadmin`.\nhint: ask a server admin to add your role to `moderator_role_ids`.",
+            true,
+        ));
+    }
+    let sub = cmd.data.options().first().map(|o| o.name).unwrap_or("");
+    let mut reply = match sub {
+        "reload" => reload(h, ctx).await?,
+        "stats" => stats(h).await?,
+        "unanswered" => unanswered(h).await?,
+        other => Reply::text(
+            &format!("Unknown subcommand `{}`.", format::clip(other, 32)),
+            true,
+        ),
+    };
+    reply.ephemeral = true;
+    Ok(reply)
+}
+
+async fn reload(h: &Handler, ctx: &Context) -> Result<Reply> {
+    Ok(match h.data.reload().await? {
+        ReloadOutcome::Reloaded {
+            documents,
+            entries,
+            generation,
+            took,
+        } => Reply::text(
+            &format!(
+                "Reloaded `faq/`: {entries} entries, {documents} documents searchable (generation {generation}, {} ms).",
+                took.as_millis()
+            ),
+            true,
+        ),
+        ReloadOutcome::Failed { errors } => {
+            post_failure(&ctx.http, h.settings.mod_log_channel, &errors).await;
+            let serving = format!(
+                "generation {}",
+                h.data.live.generation.load(Ordering::SeqCst)
+            );
+            Reply::text(&failure_text(&errors, &serving), true)
+        }
+    })
+}
+
+/// "Reload rejected" with the `path:line` errors in a code block, within
+/// one message.
+fn failure_text(errors: &str, serving: &str) -> String {
+    let errors = format::clip(&errors.replace("```", "'''"), ERRORS_ROOM);
+    format!(
+        "Reload rejected: {serving} keeps serving. Fix these, then save again or run `/faqadmin reload`:\n```\n{errors}\n```"
+    )
+}
+
+/// Tells the moderators a reload failed (when a log channel is configured).
+pub async fn post_failure(http: &Http, channel: Option<ChannelId>, errors: &str) {
+    let Some(channel) = channel else { return };
+    let text = format!(
+        "⚠️ FAQ edit: {}",
+        failure_text(errors, "the previous version")
+    );
+    let msg = Reply::text(&text, false).into_message(None);
+    if let Err(e) = channel.send_message(http, msg).await {
+        tracing::warn!(error = %e, channel = channel.get(), "could not post to the moderator log channel");
+    }
+}
+
+async fn stats(h: &Handler) -> Result<Reply> {
+    let (store, k) = (h.data.store.clone(), h.data.knowledge());
+    let s = blocking(move || store.stats()).await?;
+    let title = |id: &str| {
+        k.engine.document(id).map_or_else(
+            || format!("`{id}` (no longer in the FAQ)"),
+            |d| format::clip(&d.title, 80),
+        )
+    };
+    let top: Vec<String> = s
+        .top_entries
+        .iter()
+        .map(|(id, n)| format!("{n} × {}", title(id)))
+        .collect();
+    let votes: Vec<String> = s
+        .votes
+        .iter()
+        .take(10)
+        .map(|v| format!("👍 {} · 👎 {} · {}", v.up, v.down, title(&v.entry)))
+        .collect();
+    let live = &h.data.live;
+    let none = || "none yet".to_string();
+    let embed = CreateEmbed::new()
+        .title("FAQ usage")
+        .description(format!(
+            "Answered **{}** · not answered **{}** · serving generation {} ({} entries) · reloads ok {} / failed {}",
+            s.answered,
+            s.unanswered,
+            live.generation.load(Ordering::SeqCst),
+            k.corpus.entries.len(),
+            live.reloads_ok.load(Ordering::Relaxed),
+            live.reloads_failed.load(Ordering::Relaxed),
+        ))
+        .field(
+            "Most served entries",
+            format::clip(&if top.is_empty() { none() } else { top.join("\n") }, format::EMBED_FIELD_VALUE),
+            false,
+        )
+        .field(
+            "Feedback per entry",
+            format::clip(&if votes.is_empty() { none() } else { votes.join("\n") }, format::EMBED_FIELD_VALUE),
+            false,
+        );
+    Ok(Reply {
+        embeds: vec![embed],
+        ephemeral: true,
+        ..Reply::default()
+    })
+}
+
+async fn unanswered(h: &Handler) -> Result<Reply> {
+    let store = h.data.store.clone();
+    let list = blocking(move || store.unanswered(15)).await?;
+    if list.is_empty() {
+        return Ok(Reply::text("No unanswered questions recorded.", true));
+    }
+    let lines: Vec<String> = list
+        .iter()
+        .map(|u| {
+            let times = if u.count > 1 {
+                format!(" (×{})", u.count)
+            } else {
+                String::new()
+            };
+            format!("<t:{}:R>{times} {}", u.at, format::code(&u.question))
+        })
+        .collect();
+    let embed = CreateEmbed::new()
+        .title("Recent questions I could not answer")
+        .description(format::clip(&lines.join("\n"), format::EMBED_DESCRIPTION))
+        .footer(serenity::all::CreateEmbedFooter::new(
+            "Add an entry or an alias to faq/ to cover them (see faq/README.md).",
+        ));
+    Ok(Reply {
+        embeds: vec![embed],
+        ephemeral: true,
+        ..Reply::default()
+    })
+}

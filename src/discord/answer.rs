@@ -1,0 +1,225 @@
+//! Answering questions: `/ask`, the "Find answer" message menu, help-channel
+//! messages, and the 👍/👎 feedback on every answer.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use serenity::all::{CommandInteraction, ComponentInteraction, Context, Message, ResolvedTarget};
+
+use super::format::{self, Reply};
+use super::{Handler, blocking, option, retrying};
+use crate::engine::Response;
+use crate::store::VoteOutcome;
+
+/// Where a question came from, for logs, metrics and the stores.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Via {
+    Ask,
+    FindAnswer,
+    /// A help-channel message: answered only above the channel's bar, and
+    /// never logged as unanswered (most chat is not meant for the bot).
+    HelpChannel {
+        min_confidence: f32,
+    },
+}
+
+impl Via {
+    fn name(self) -> &'static str {
+        match self {
+            Via::Ask => "ask",
+            Via::FindAnswer => "find-answer",
+            Via::HelpChannel { .. } => "help-channel",
+        }
+    }
+}
+
+/// Asks the engine on the blocking pool and records the outcome: the
+/// entry served, or the question as unanswered.
+async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Response> {
+    let started = Instant::now();
+    let (k, store) = (h.data.knowledge(), h.data.store.clone());
+    let resp = blocking(move || {
+        let mut r = k.ask(&question);
+        if let (Via::HelpChannel { min_confidence }, Some(a)) = (via, &r.answer)
+            && a.score < min_confidence
+        {
+            r.abstained = true;
+            r.answer = None;
+            r.facts = None;
+        }
+        let recorded = match &r.answer {
+            Some(a) => store.record_answered(via.name(), &a.id),
+            None if !matches!(via, Via::HelpChannel { .. }) => {
+                store.record_unanswered(via.name(), &question)
+            }
+            None => Ok(()),
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record the question");
+        }
+        r
+    })
+    .await?;
+    let latency = started.elapsed();
+    h.data.metrics.answered(via.name(), resp.abstained, latency);
+    tracing::info!(
+        command = via.name(),
+        abstained = resp.abstained,
+        entry = resp.answer.as_ref().map(|a| a.id.as_str()),
+        engine_ms = latency.as_secs_f64() * 1e3,
+        "question answered"
+    );
+    Ok(resp)
+}
+
+/// `/ask question:`.
+pub async fn ask(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
+    if let Some(left) = h.cooldown_left(cmd.user.id) {
+        let msg = format!("One question at a time: try again in {left} s.");
+        return Ok(Reply::text(&msg, true));
+    }
+    let q = option(cmd, "question").unwrap_or("").to_string();
+    Ok(format::response(&answer_question(h, Via::Ask, q).await?))
+}
+
+/// "Find answer" on a message: the answer is posted as a reply to that
+/// message; "I don't know" goes only to the member who asked.
+pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
+    let Some(ResolvedTarget::Message(msg)) = cmd.data.target() else {
+        return Ok(Reply::text("Pick a message to answer.", true));
+    };
+    let text = msg.content.trim();
+    if text.is_empty() {
+        return Ok(Reply::text(
+            "That message has no text I can answer (embeds and attachments are not read).",
+            true,
+        ));
+    }
+    let resp = answer_question(h, Via::FindAnswer, text.to_string()).await?;
+    let reply = format::response(&resp);
+    if resp.abstained {
+        return Ok(Reply {
+            ephemeral: true,
+            ..reply
+        });
+    }
+    let post = reply.clone().into_message(Some((msg.channel_id, msg.id)));
+    let posted = retrying("reply to message", || {
+        msg.channel_id.send_message(&ctx.http, post.clone())
+    })
+    .await;
+    Ok(match posted {
+        Ok(_) => Reply::text("Answered the message, as a reply under it.", true),
+        Err(e) => {
+            // No permission to post in that channel: answer here instead.
+            tracing::warn!(error = %e, "could not reply to the message; answering the interaction");
+            reply
+        }
+    })
+}
+
+/// Words that open a question ("how do i…", "anyone know…").
+const QUESTION_OPENERS: &[&str] = &[
+    "how", "what", "whats", "which", "where", "when", "why", "who", "can", "could", "do", "does",
+    "did", "is", "are", "should", "would", "will", "any", "anyone", "anybody", "rhit", "rhia",
+];
+
+/// Whether a chat message reads like a question for the bot: 3 to 80
+/// words, ending in `?` or opening with a question word; not a command,
+/// quote or code.
+pub fn looks_like_question(text: &str) -> bool {
+    let t = text.trim();
+    let words = t.split_whitespace().count();
+    if !(3..=80).contains(&words) || t.starts_with(['/', '!', '>', '`', '$']) || t.contains("```") {
+        return false;
+    }
+    let first: String = t
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    t.ends_with('?') || QUESTION_OPENERS.contains(&first.as_str())
+}
+
+/// A message in a configured help channel: answered only when the engine
+/// is confident enough; otherwise the bot stays silent.
+pub async fn help_channel(h: &Handler, ctx: &Context, msg: &Message) {
+    if msg.author.bot
+        || msg.webhook_id.is_some()
+        || !h.settings.help_channels.contains(&msg.channel_id.get())
+        || !looks_like_question(&msg.content)
+        || h.cooldown_left(msg.author.id).is_some()
+    {
+        return;
+    }
+    let via = Via::HelpChannel {
+        min_confidence: h.settings.help_min_confidence,
+    };
+    let resp = match answer_question(h, via, msg.content.clone()).await {
+        Ok(r) if !r.abstained => r,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "help-channel answer failed");
+            return;
+        }
+    };
+    let reply = format::response(&resp).into_message(Some((msg.channel_id, msg.id)));
+    let posted = retrying("help-channel answer", || {
+        msg.channel_id.send_message(&ctx.http, reply.clone())
+    })
+    .await;
+    if let Err(e) = posted {
+        tracing::warn!(error = %e, "could not post the help-channel answer");
+    }
+}
+
+/// 👍/👎 on an answer: one vote per member per message (a new vote replaces
+/// the old), acknowledged privately.
+pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) -> Result<Reply> {
+    let store = h.data.store.clone();
+    let (message, user, entry) = (c.message.id.get(), c.user.id.get(), entry.to_string());
+    let outcome = blocking(move || store.record_vote(message, user, &entry, up)).await??;
+    if outcome != VoteOutcome::Unchanged {
+        h.data.metrics.vote(up);
+    }
+    let text = match outcome {
+        VoteOutcome::Recorded => {
+            "Thanks for the feedback: it helps the moderators improve the FAQ."
+        }
+        VoteOutcome::Changed => "Feedback updated. Thanks!",
+        VoteOutcome::Unchanged => "You already gave that feedback. Thanks!",
+    };
+    Ok(Reply::text(text, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_question;
+
+    #[test]
+    fn questions_are_recognised_and_chat_is_not() {
+        for q in [
+            "do i need a cs degree?",
+            "how long does the rhit take",
+            "anyone know if you can wfh in HIT",
+            "rhit vs rhia for a career changer",
+            "is coding the same as HIT?",
+        ] {
+            assert!(looks_like_question(q), "{q}");
+        }
+        for s in [
+            "thanks!",
+            "lol?",
+            "good morning everyone, hope you are well",
+            "/ask do i need a degree",
+            "> how do i become a pilot?",
+            "```what is this?```",
+            &"why ".repeat(100),
+        ] {
+            assert!(!looks_like_question(s), "{s}");
+        }
+    }
+}
