@@ -514,6 +514,26 @@ fn faqadmin(fake: &FakeDiscord, sub: &str, extra: Value) -> String {
     )
 }
 
+/// The text of an ephemeral reply, whether sent at once or deferred and then
+/// edited in (a slow machine may defer).
+async fn reply_text(bot: &Bot, token: &str) -> String {
+    let r = bot.fake.callback(token).await;
+    assert!(is_ephemeral(&r), "{:#}", r.body);
+    if r.body["type"] == 5 {
+        let edit = bot
+            .fake
+            .wait_request("PATCH", &format!("{token}/messages/@original"))
+            .await;
+        return edit.body["content"].as_str().unwrap_or("").to_string();
+    }
+    content(&r).to_string()
+}
+
+fn assert_metric(bot: &Bot, line: &str) {
+    let metrics = bot.data.metrics.render();
+    assert!(metrics.contains(line), "no `{line}` in\n{metrics}");
+}
+
 fn content(r: &Request) -> &str {
     r.body["data"]["content"].as_str().unwrap_or("")
 }
@@ -568,11 +588,7 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
         .unwrap();
     assert_eq!((v.up, v.down), (0, 1), "one vote per member per message");
     assert_eq!(stats.answered, 1);
-    let metrics = bot.data.metrics.render();
-    assert!(
-        metrics.contains("careerbot_answers_total{command=\"ask\"} 1"),
-        "{metrics}"
-    );
+    assert_metric(&bot, "careerbot_answers_total{command=\"ask\"} 1");
     bot.stop().await;
 }
 
@@ -620,23 +636,7 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     let bot = staffed_bot().await;
     let broken = bot.faq.join("entries/broken.md");
     std::fs::write(&broken, "+++\nid = \"broken\"\nquestion = \n+++\nBody.\n").unwrap();
-    let r = bot
-        .fake
-        .callback(&faqadmin(&bot.fake, "reload", moderator()))
-        .await;
-    assert!(is_ephemeral(&r));
-    let text = match r.body["type"].as_u64() {
-        // Slow machine: deferred, then the edit carries the outcome.
-        Some(5) => bot
-            .fake
-            .wait_request("PATCH", "/messages/@original")
-            .await
-            .body["content"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        _ => content(&r).to_string(),
-    };
+    let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reload rejected"), "{text}");
     assert!(text.contains("broken.md:3"), "path:line in {text}");
     let posted = bot
@@ -662,29 +662,10 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     assert_eq!(embed(&r)["title"], "Can I work remotely?");
 
     std::fs::remove_file(&broken).unwrap();
-    let token = faqadmin(&bot.fake, "reload", moderator());
-    let r = bot.fake.callback(&token).await;
-    let text = match r.body["type"].as_u64() {
-        Some(5) => bot
-            .fake
-            .wait_request("PATCH", &format!("{token}/messages/@original"))
-            .await
-            .body["content"]
-            .as_str()
-            .unwrap()
-            .to_string(),
-        _ => content(&r).to_string(),
-    };
+    let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reloaded `faq/`: 4 entries"), "{text}");
-    let metrics = bot.data.metrics.render();
-    assert!(
-        metrics.contains("careerbot_reloads_total{outcome=\"failed\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("careerbot_reloads_total{outcome=\"ok\"} 1"),
-        "{metrics}"
-    );
+    assert_metric(&bot, "careerbot_reloads_total{outcome=\"failed\"} 1");
+    assert_metric(&bot, "careerbot_reloads_total{outcome=\"ok\"} 1");
     bot.stop().await;
 }
 
@@ -826,14 +807,7 @@ async fn no_interaction_is_lost_across_a_drop_or_an_invalid_session() {
     );
     let r = bot.fake.callback(&token).await;
     assert_eq!(embed(&r)["title"], "Do I need a computer science degree?");
-    let metrics = bot.data.metrics.render();
-    assert!(
-        metrics.contains("careerbot_gateway_connected 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("careerbot_gateway_reconnects_total 2"),
-        "{metrics}"
-    );
+    assert_metric(&bot, "careerbot_gateway_connected 1");
+    assert_metric(&bot, "careerbot_gateway_reconnects_total 2");
     bot.stop().await;
 }

@@ -93,7 +93,7 @@ fn the_query_path_never_panics_on_arbitrary_text() {
     ];
     runner
         .run(&strategy, |q| {
-            let r = k.engine.ask(&q);
+            let r = k.ask(&q);
             prop_assert_eq!(r.abstained, r.answer.is_none());
             prop_assert!(r.related.len() <= 3);
             Ok(())
