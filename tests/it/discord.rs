@@ -811,3 +811,122 @@ async fn no_interaction_is_lost_across_a_drop_or_an_invalid_session() {
     assert_metric(&bot, "careerbot_gateway_reconnects_total 2");
     bot.stop().await;
 }
+
+/// `GET path` on 127.0.0.1:`port`: (status, body), or `None` if nothing listens yet.
+async fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    sock.write_all(req.as_bytes()).await.ok()?;
+    let mut out = String::new();
+    sock.read_to_string(&mut out).await.ok()?;
+    let status = out.split_whitespace().nth(1)?.parse().ok()?;
+    Some((
+        status,
+        out.split("\r\n\r\n").nth(1).unwrap_or("").to_string(),
+    ))
+}
+
+/// Polls `f` every 50 ms until it returns `Some`, for at most the fake's TIMEOUT.
+async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
+    what: &str,
+    mut f: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + crate::fake_discord::TIMEOUT;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_binary_reports_health_and_posts_a_broken_edit_to_the_mod_log() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let faq = dir.path().join("faq");
+    copy_tree(&fixture(), &faq);
+    // A free loopback port for /healthz and /metrics.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = format!(
+        "faq_dir = {faq:?}\nindex_dir = {index:?}\ndata_dir = {data:?}\n\
+         [discord]\ntoken_env = \"CB_SERVE_TOKEN\"\nguild_id = {GUILD}\napi_proxy = {base:?}\n\
+         mod_log_channel_id = {MOD_LOG}\n[http]\nlisten = \"127.0.0.1:{port}\"\n",
+        faq = faq.display().to_string(),
+        index = dir.path().join("index").display().to_string(),
+        data = dir.path().join("data").display().to_string(),
+        base = fake.http_base,
+    );
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(["serve", "--config", path.to_str().unwrap()])
+        .env("CB_SERVE_TOKEN", "serve.test.secret")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    let (status, body) = eventually("healthz 200", || async {
+        http_get(port, "/healthz").await.filter(|(s, _)| *s == 200)
+    })
+    .await;
+    assert_eq!((status, body.trim()), (200, "{\"status\":\"ok\"}"));
+    let (_, metrics) = http_get(port, "/metrics").await.unwrap();
+    assert!(metrics.contains("careerbot_entries 4"), "{metrics}");
+
+    // A broken edit: the watcher rejects it, tells the mod log, keeps serving.
+    std::fs::write(
+        faq.join("entries/broken.md"),
+        "+++\nid = \"broken\"\nquestion = \n+++\nBody.\n",
+    )
+    .unwrap();
+    let posted = fake
+        .wait_request("POST", &format!("/channels/{MOD_LOG}/messages"))
+        .await;
+    assert!(
+        posted.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("broken.md:3"),
+        "{:#}",
+        posted.body
+    );
+    eventually("the failed reload in /metrics", || async {
+        let (_, m) = http_get(port, "/metrics").await?;
+        m.contains("careerbot_reloads_total{outcome=\"failed\"} 1")
+            .then_some(())
+    })
+    .await;
+    let token = fake.command("ask", &[("question", "can i work remotely?")]);
+    assert_eq!(
+        embed(&fake.callback(&token).await)["title"],
+        "Can I work remotely?"
+    );
+
+    // Fixed: it recovers by itself.
+    std::fs::remove_file(faq.join("entries/broken.md")).unwrap();
+    eventually("the recovery in /metrics", || async {
+        let (_, m) = http_get(port, "/metrics").await?;
+        m.contains("careerbot_reloads_total{outcome=\"ok\"} 1")
+            .then_some(())
+    })
+    .await;
+
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains("serve.test.secret"), "{log}");
+}
