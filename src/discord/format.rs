@@ -46,20 +46,6 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
-/// [`clip`] for Markdown with `**bold**`: never leaves a bold span open.
-pub fn clip_markdown(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(3)).collect();
-    out.truncate(out.trim_end_matches('*').trim_end().len());
-    if out.matches("**").count() % 2 == 1 {
-        out.push_str("**");
-    }
-    out.push('…');
-    out
-}
-
 /// Text shown inside inline code: no backticks, one line, short.
 pub fn code(s: &str) -> String {
     let clean: String = s
@@ -159,20 +145,43 @@ pub fn related_buttons(related: &[Related]) -> Vec<CreateActionRow> {
     }
 }
 
+/// `text` whole when it fits in `max` characters; otherwise cut after the
+/// last sentence that fits (a word boundary if none does), then `note`.
+/// Never leaves a `**bold**` span open.
+pub fn clip_sentences(text: &str, max: usize, note: &str) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let room = max.saturating_sub(note.chars().count() + 3);
+    let head: String = text.chars().take(room).collect();
+    let cut = head
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| c.is_whitespace() && head[..i].ends_with(['.', '?', '!']))
+        .map(|(i, _)| i)
+        .or_else(|| head.rfind(char::is_whitespace))
+        .unwrap_or(head.len());
+    let mut out = head[..cut].trim_end().to_string();
+    if out.matches("**").count() % 2 == 1 {
+        out.push_str("**");
+    }
+    out.push(' ');
+    out.push_str(note);
+    out
+}
+
 /// Title, description and footer within their limits and, together, within
-/// [`EMBED_TOTAL`] (the description gives way).
-fn text_embed(title: &str, description: &str, markdown: bool, footer: &str) -> CreateEmbed {
+/// [`EMBED_TOTAL`]; a description that must give way is cut at a sentence
+/// and ends with `more` (where to read the rest).
+fn text_embed(title: &str, description: &str, footer: &str, more: &str) -> CreateEmbed {
     let title = clip(title, EMBED_TITLE);
     let footer = clip(footer, EMBED_FOOTER);
     let room = EMBED_TOTAL
         .saturating_sub(title.chars().count() + footer.chars().count())
         .min(EMBED_DESCRIPTION);
-    let description = if markdown {
-        clip_markdown(description, room)
-    } else {
-        clip(description, room)
-    };
-    let mut e = embed().title(title).description(description);
+    let mut e = embed()
+        .title(title)
+        .description(clip_sentences(description, room, more));
     if !footer.is_empty() {
         e = e.footer(CreateEmbedFooter::new(footer));
     }
@@ -202,7 +211,13 @@ pub fn response(r: &Response) -> Reply {
     let Some(a) = &r.answer else {
         return abstain(&r.related);
     };
-    let mut embeds = vec![text_embed(&a.title, &a.snippet_markdown, true, &a.citation)];
+    let more = format!("… More: `/faq topic: {}`", a.id);
+    let mut embeds = vec![text_embed(
+        &a.title,
+        &a.snippet_markdown,
+        &a.citation,
+        &more,
+    )];
     match &r.facts {
         Some(Facts::Salary(s)) => embeds.push(salary_embed(s)),
         Some(Facts::Cert(c)) => embeds.push(cert_embed(c)),
@@ -236,7 +251,12 @@ pub fn abstain(related: &[Related]) -> Reply {
 /// A whole FAQ entry or guide section.
 pub fn document(d: &FullDoc, ephemeral: bool) -> Reply {
     Reply {
-        embeds: vec![text_embed(&d.title, &d.body, false, &d.citation)],
+        embeds: vec![text_embed(
+            &d.title,
+            &d.body,
+            &d.citation,
+            "… (cut to fit Discord: the guide cited below has the rest)",
+        )],
         ephemeral,
         ..Reply::default()
     }
@@ -453,10 +473,15 @@ mod tests {
     }
 
     #[test]
-    fn clip_markdown_closes_bold() {
-        let s = clip_markdown("a **bold word** here and more", 10);
-        assert!(s.chars().count() <= 10, "{s}");
-        assert_eq!(s.matches("**").count() % 2, 0, "{s}");
+    fn long_text_is_cut_at_a_sentence_with_a_pointer() {
+        let text = "First sentence here. Second **one** is longer than the rest. Third.";
+        let cut = clip_sentences(text, 50, "… More: `/faq`");
+        assert_eq!(cut, "First sentence here. … More: `/faq`");
+        assert!(cut.chars().count() <= 50);
+        assert_eq!(clip_sentences(text, 500, "x"), text);
+        let bold = clip_sentences("A **very long bold run of words without end", 30, "…");
+        assert_eq!(bold.matches("**").count() % 2, 0, "{bold}");
+        assert!(bold.chars().count() <= 30, "{bold}");
     }
 
     use crate::engine::Answer;
