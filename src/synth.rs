@@ -6,6 +6,9 @@
 //! sentences) but swaps some words for others from the corpus vocabulary and
 //! draws its body sentences from random entries, so the index grows in
 //! documents, terms and postings the way a larger FAQ would.
+//!
+//! [`load_questions`] is the matching load generator: seeded chat-style
+//! questions, on- and off-topic, for the bot's load run.
 
 use crate::corpus::Corpus;
 
@@ -143,6 +146,174 @@ pub fn generate(corpus: &Corpus, scale: usize, seed: u64) -> Vec<(String, String
     files
 }
 
+/// Topic words people use when asking about Health IT careers, by slot.
+const DEGREES: &[&str] = &[
+    "cs degree",
+    "computer science degree",
+    "bachelors",
+    "associate degree",
+    "masters",
+    "degree",
+    "certificate",
+    "college degree",
+];
+const CERTS: &[&str] = &[
+    "rhit",
+    "rhia",
+    "cphims",
+    "cahims",
+    "cca",
+    "cpc",
+    "RHIT",
+    "RHIA",
+    "CPHIMS",
+    "epic cert",
+];
+const ROLES: &[&str] = &[
+    "hit tech",
+    "health information technician",
+    "medical coder",
+    "hit manager",
+    "health data analyst",
+    "informatics specialist",
+    "hit director",
+    "ehr specialist",
+    "hospital cio",
+];
+const FIELDS: &[&str] = &[
+    "hit",
+    "health it",
+    "health informatics",
+    "health information management",
+    "HIM",
+    "healthcare it",
+];
+const REMOTE: &[&str] = &["work remotely", "wfh", "work from home", "be fully remote"];
+const BACKGROUNDS: &[&str] = &[
+    "nursing",
+    "retail",
+    "it support",
+    "a biology degree",
+    "no experience",
+    "customer service",
+    "the military",
+    "medical billing",
+];
+const PLACES: &[&str] = &[
+    "",
+    " in the us",
+    " in texas",
+    " in the uk",
+    " per year",
+    " starting out",
+    " after 5 years",
+];
+
+/// `{d}` degree, `{c}`/`{c2}` credentials, `{r}` role, `{f}` field,
+/// `{w}` remote phrase, `{b}` background, `{p}` place or qualifier.
+const ON_TOPIC: &[&str] = &[
+    "do i need a {d} to work in {f}",
+    "{c} vs {c2}",
+    "how much does a {r} make{p}",
+    "can i {w} as a {r}",
+    "how long does it take to study for the {c}",
+    "is the {c} worth it for a {r}",
+    "what does a {r} do all day",
+    "how do i get into {f} with {b}",
+    "entry level {r} salary{p}",
+    "which cert first {c} or {c2}",
+    "best way to move from {b} into {f}",
+    "is {f} a good career",
+    "can i get the {c} without a {d}",
+    "whats the career path from {r} to {r2}",
+    "do {r}s need to know coding",
+    "how do i become a {r} with a {d}",
+];
+
+/// Questions the knowledge base does not cover: the bot should abstain.
+const OFF_TOPIC: &[&str] = &[
+    "whats the best pizza in chicago",
+    "how do i make a sourdough starter",
+    "who won the game last night",
+    "recommend a good sci fi book",
+    "why does my python code say list index out of range",
+    "how to change a flat tire",
+    "good morning",
+    "thanks!!",
+    "lol",
+    "whats a good budget mechanical keyboard",
+    "write me a poem about cats",
+    "how do i get the verified role",
+];
+
+/// One typo a fast typist makes: two letters swapped, one dropped or doubled.
+fn typo(text: &str, rng: &mut Rng) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let long: Vec<usize> = (0..words.len())
+        .filter(|&i| words[i].chars().count() > 3 && words[i].is_ascii())
+        .collect();
+    if long.is_empty() {
+        return text.to_string();
+    }
+    let i = long[rng.below(long.len())];
+    let mut w: Vec<u8> = words[i].bytes().collect();
+    let at = 1 + rng.below(w.len() - 2);
+    match rng.below(3) {
+        0 => w.swap(at, at + 1),
+        1 => {
+            w.remove(at);
+        }
+        _ => w.insert(at, w[at]),
+    }
+    let w = String::from_utf8(w).unwrap_or_default();
+    let mut out: Vec<&str> = words.clone();
+    out[i] = &w;
+    out.join(" ")
+}
+
+/// `n` chat-style questions for a load run (`cargo bench --bench bot`):
+/// on-topic ones from templates × the words people use for degrees,
+/// credentials (RHIT, RHIA, CPHIMS…), pay, roles and remote work, with
+/// typos, shouting and trailing punctuation mixed in, and about one in six
+/// off-topic, so a run exercises both answering and abstaining.
+/// Deterministic: the same seed and `n` always give the same list.
+pub fn load_questions(seed: u64, n: usize) -> Vec<String> {
+    let mut rng = Rng::new(seed ^ 0x6C6F_6164); // "load": apart from `generate`'s stream
+    fn pick(rng: &mut Rng, from: &[&'static str]) -> &'static str {
+        from[rng.below(from.len())]
+    }
+    (0..n)
+        .map(|_| {
+            if rng.below(6) == 0 {
+                return pick(&mut rng, OFF_TOPIC).to_string();
+            }
+            let mut q = pick(&mut rng, ON_TOPIC).to_string();
+            for (slot, words) in [
+                ("{d}", DEGREES),
+                ("{c2}", CERTS),
+                ("{c}", CERTS),
+                ("{r2}", ROLES),
+                ("{r}", ROLES),
+                ("{f}", FIELDS),
+                ("{w}", REMOTE),
+                ("{b}", BACKGROUNDS),
+                ("{p}", PLACES),
+            ] {
+                while q.contains(slot) {
+                    q = q.replacen(slot, pick(&mut rng, words), 1);
+                }
+            }
+            if rng.below(5) == 0 {
+                q = typo(&q, &mut rng);
+            }
+            if rng.below(10) == 0 {
+                q = q.to_uppercase();
+            }
+            q + ["", "?", "??", " pls", "?!"][rng.below(5)]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +349,30 @@ mod tests {
         assert!(!diags.has_errors(), "{diags}");
         assert_eq!(g.entries.len(), c.entries.len() * 5);
         assert_eq!(g.sections.len(), c.sections.len() * 5);
+    }
+
+    #[test]
+    fn load_questions_are_seeded_sized_and_mixed() {
+        assert_eq!(load_questions(42, 500), load_questions(42, 500));
+        assert_ne!(load_questions(42, 500), load_questions(43, 500));
+        assert!(load_questions(1, 0).is_empty());
+        // A longer run starts with the shorter one: n only sets the length.
+        assert_eq!(load_questions(42, 1000)[..500], load_questions(42, 500)[..]);
+        let qs = load_questions(7, 3000);
+        assert_eq!(qs.len(), 3000);
+        // Every question fits `/ask`'s 300-character option.
+        assert!(
+            qs.iter()
+                .all(|q| !q.trim().is_empty() && q.chars().count() <= 300)
+        );
+        // About one in six is off-topic, and on-topic ones vary.
+        let off = qs
+            .iter()
+            .filter(|q| OFF_TOPIC.iter().any(|o| q.starts_with(o)))
+            .count();
+        assert!((300..=700).contains(&off), "{off} off-topic of 3000");
+        let distinct: std::collections::HashSet<&String> = qs.iter().collect();
+        assert!(distinct.len() > 1500, "{} distinct", distinct.len());
+        assert!(qs.iter().any(|q| q.contains("rhit") || q.contains("RHIT")));
     }
 }
