@@ -14,15 +14,17 @@ use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer,
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::corpus::Corpus;
 
-/// Bump when the schema or analysis changes: older indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Bump when the schema, the analysis or the engine's own file in a
+/// generation (`engine.bin`, see `engine/prepared.rs`) changes: older
+/// indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 2;
 pub const ANALYZER: &str = "en_stem";
 const META_FILE: &str = "careerbot.json";
 
@@ -34,6 +36,29 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// [`analyzer`] in two steps, so that the engine can remember stems: first
+/// the words (everything but stemming; same tokens, same offsets)...
+pub fn words_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// ...then the stem of one such word.
+pub fn stem(word: &str) -> String {
+    let mut stemmer = TextAnalyzer::builder(RawTokenizer::default())
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let mut ts = stemmer.token_stream(word);
+    if ts.advance() {
+        ts.token().text.clone()
+    } else {
+        word.to_string()
+    }
 }
 
 /// The fields of one searchable document, boosted separately at query time.
@@ -238,6 +263,7 @@ fn write_generation(corpus: &Corpus, dir: &Path) -> Result<()> {
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    crate::engine::prepare_generation(&index, f, &corpus.synonyms, dir)?;
     let meta = Meta {
         schema_version: SCHEMA_VERSION,
         content_hash: corpus.content_hash,
@@ -275,4 +301,32 @@ pub fn ensure(corpus: &Corpus, index_dir: &Path) -> Result<(PathBuf, bool)> {
         }
     }
     Ok((build(corpus, index_dir)?, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_then_stem_is_the_analyzer() {
+        let text = "Coders' salaries: RÉSUMÉS, naïve café-workers earned $48,000 in 2019 \
+                    (Health-IT); pneumonoultramicroscopicsilicovolcanoconiosisandmore x yy";
+        let tokens = |a: &mut TextAnalyzer, stem_each: bool| {
+            let mut out = Vec::new();
+            let mut ts = a.token_stream(text);
+            while ts.advance() {
+                let t = ts.token();
+                let text = if stem_each {
+                    stem(&t.text)
+                } else {
+                    t.text.clone()
+                };
+                out.push((text, t.offset_from, t.offset_to, t.position));
+            }
+            out
+        };
+        let whole = tokens(&mut analyzer(), false);
+        assert!(whole.len() > 10);
+        assert_eq!(tokens(&mut words_analyzer(), true), whole);
+    }
 }

@@ -71,8 +71,8 @@ impl Fnv {
     }
 }
 
-/// Files of the knowledge base as (path, bytes), in a stable order.
-fn read_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<(PathBuf, Vec<u8>)> {
+/// Files of the knowledge base, in a stable order.
+fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
         let rd = match std::fs::read_dir(dir) {
             Ok(rd) => rd,
@@ -101,36 +101,40 @@ fn read_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<(PathBuf, Vec<u8>)> {
     let mut paths = Vec::new();
     walk(dir, &mut paths, diags);
     paths.sort();
-    let mut files = Vec::with_capacity(paths.len());
-    for p in paths {
-        match std::fs::metadata(&p) {
-            Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
-                diags.push(
-                    Diagnostic::error(
-                        &p,
-                        1,
-                        format!(
-                            "file is {} KiB, over the {} KiB limit",
-                            m.len() / 1024,
-                            MAX_FILE_BYTES / 1024
-                        ),
-                    )
-                    .with_hint("split it into several entries or sections"),
-                );
-                continue;
-            }
-            Err(e) => {
-                diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}")));
-                continue;
-            }
-            _ => {}
+    paths
+}
+
+/// The bytes of one file of the knowledge base, unless it is too large or unreadable.
+fn read_file(p: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    match std::fs::metadata(p) {
+        Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
+            diags.push(
+                Diagnostic::error(
+                    p,
+                    1,
+                    format!(
+                        "file is {} KiB, over the {} KiB limit",
+                        m.len() / 1024,
+                        MAX_FILE_BYTES / 1024
+                    ),
+                )
+                .with_hint("split it into several entries or sections"),
+            );
+            return None;
         }
-        match std::fs::read(&p) {
-            Ok(b) => files.push((p, b)),
-            Err(e) => diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}"))),
+        Err(e) => {
+            diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
+            return None;
+        }
+        _ => {}
+    }
+    match std::fs::read(p) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
+            None
         }
     }
-    files
 }
 
 fn utf8<'a>(path: &Path, bytes: &'a [u8], diags: &mut Diagnostics) -> Option<&'a str> {
@@ -163,24 +167,23 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
         );
         return (corpus, diags);
     }
-    let files = read_tree(dir, &mut diags);
+    // One file at a time (read, hash, parse, let go), so that the whole
+    // knowledge base is never held twice, as bytes and parsed.
     let mut hash = Fnv::default();
-    let mut texts: Vec<(PathBuf, &str)> = Vec::new();
-    for (path, bytes) in &files {
-        let rel = path.strip_prefix(dir).unwrap_or(path);
-        hash.write(rel.to_string_lossy().as_bytes());
-        hash.write(bytes);
-        if let Some(t) = utf8(path, bytes, &mut diags) {
-            texts.push((path.clone(), t));
-        }
-    }
-    corpus.content_hash = hash.finish();
-    corpus.files = files.len();
-
     let top = |name: &str| dir.join(name);
     let mut saw_sources = false;
-    for (path, text) in &texts {
+    for file in list_tree(dir, &mut diags) {
+        let path = &file;
+        let Some(bytes) = read_file(path, &mut diags) else {
+            continue;
+        };
+        corpus.files += 1;
         let rel = path.strip_prefix(dir).unwrap_or(path);
+        hash.write(rel.to_string_lossy().as_bytes());
+        hash.write(&bytes);
+        let Some(text) = utf8(path, &bytes, &mut diags) else {
+            continue;
+        };
         let under = |folder: &str| rel.starts_with(folder);
         let is_md = path.extension().is_some_and(|e| e == "md");
         if *path == top("sources.toml") {
@@ -211,6 +214,7 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
             );
         }
     }
+    corpus.content_hash = hash.finish();
     if !saw_sources {
         diags.push(
             Diagnostic::error(&top("sources.toml"), 1, "sources.toml is missing")

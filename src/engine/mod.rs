@@ -8,23 +8,31 @@
 //! decides whether to answer or to say "I don't know". Nothing here knows
 //! Discord.
 
+mod phrase;
+mod prepared;
 pub mod query;
 mod snippet;
+mod topk;
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::corpus::diag::edit_distance;
 use crate::corpus::{Corpus, Diagnostics};
 use crate::index::{self, Fields};
+use phrase::{PhrasePostings, StoredPhrase};
 use query::{Slot, Synonyms};
 
 /// Answers below this confidence are withheld ("I don't know"). Calibrated with
@@ -51,21 +59,34 @@ enum FieldName {
     Tags,
 }
 
-/// One searchable document held in memory for re-ranking and snippets.
+/// One searchable document held in memory for re-ranking; its body stays in
+/// the index's document store until it is answered. Kinds, sources and
+/// citations repeat across documents and are shared.
 struct DocData {
+    address: DocAddress,
     id: String,
-    kind: String,
+    kind: Arc<str>,
     title: String,
-    body: String,
-    source: String,
-    citation: String,
-    /// Every term anywhere in the document, sorted, for coverage.
-    terms: Vec<u32>,
-    /// The ways the document states its question: question, aliases, headings.
-    phrasings: Vec<Vec<u32>>,
+    source: Arc<str>,
+    citation: Arc<str>,
+    /// Every term anywhere in the document, sorted, for coverage: this
+    /// range of [`Engine::doc_terms`].
+    terms: Range<u32>,
+    /// The ways the document states its question (question, aliases,
+    /// headings): this range of [`Engine::phrasings`].
+    phrasings: Range<u32>,
     /// Tagged `not-covered`: records what the guides do not say, so matching
     /// it means "I don't know" (with the entry offered as related).
     not_covered: bool,
+}
+
+/// One phrasing of a document: its terms, sorted.
+struct Phrasing {
+    /// This range of [`Engine::phrasing_terms`].
+    terms: Range<u32>,
+    /// The idf of its terms summed in order: the denominator of its
+    /// precision, the same for every question.
+    idf: f32,
 }
 
 /// The answer shown to a member.
@@ -128,17 +149,86 @@ pub struct Engine {
     reader: IndexReader,
     fields: Fields,
     analyzer: TextAnalyzer,
+    /// The analyzer without stemming, and the stems of the knowledge base's
+    /// words: how answers are analysed for snippets.
+    words: TextAnalyzer,
+    stems: query::Stems,
     synonyms: Synonyms,
     docs: Vec<DocData>,
-    by_address: HashMap<DocAddress, u32>,
+    doc_terms: Vec<u32>,
+    phrasings: Vec<Phrasing>,
+    phrasing_terms: Vec<u32>,
+    /// BM25 statistics, as Tantivy computes them, computed once.
+    stats: Stats,
+    /// Document ordinal by segment ordinal and doc id (`u32::MAX`: none).
+    by_address: Vec<Vec<u32>>,
     by_id: HashMap<String, u32>,
     vocab: HashMap<String, u32>,
-    /// Words as written in the knowledge base -> their term id, for typo correction.
-    surfaces: HashMap<String, u32>,
+    /// Words as written in the knowledge base, by length in bytes, for typo
+    /// correction.
+    surfaces: Vec<Vec<Surface>>,
     /// Vocabulary by term id, with document frequency.
     terms: Vec<(String, u32)>,
+    /// [`Engine::idf`] of each term, by term id.
+    term_idf: Vec<f32>,
+    /// Multi-word synonyms -> their stored postings, per field (`FieldName`
+    /// order); `None` where no segment has all of their terms.
+    phrases: HashMap<Vec<String>, [Option<StoredPhrase>; 5]>,
     pub min_confidence: f32,
     pub documents: usize,
+}
+
+/// The searcher's BM25 statistics for our fields and vocabulary, computed
+/// once instead of looked up in every segment for every clause of every
+/// question; anything else is asked of the searcher. Same numbers, so the
+/// same scores.
+struct Stats {
+    fields: [tantivy::schema::Field; 5],
+    total_num_tokens: [u64; 5],
+    total_num_docs: u64,
+    /// Per term id, the document frequency in each of `fields`.
+    doc_freq: Vec<[u64; 5]>,
+}
+
+/// [`Stats`] for one search, falling back to `searcher`.
+struct StatsFor<'a> {
+    engine: &'a Engine,
+    searcher: &'a Searcher,
+}
+
+impl Bm25StatisticsProvider for StatsFor<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        let s = &self.engine.stats;
+        match s.fields.iter().position(|&f| f == field) {
+            Some(k) => Ok(s.total_num_tokens[k]),
+            None => self.searcher.total_num_tokens(field),
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.engine.stats.total_num_docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        match self
+            .engine
+            .field_doc_freq(term.field(), term.value().as_str())
+        {
+            Some(df) => Ok(df),
+            None => self.searcher.doc_freq(term),
+        }
+    }
+}
+
+/// Computes what [`Engine::open`] reads back, into the generation folder
+/// `dir` holding the committed `index`: called by [`index::build`].
+pub(crate) fn prepare_generation(
+    index: &Index,
+    fields: Fields,
+    synonyms: &[Vec<String>],
+    dir: &Path,
+) -> Result<()> {
+    prepared::write(&prepared::prepare(index, fields, synonyms)?, dir)
 }
 
 impl Engine {
@@ -150,111 +240,169 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .context("cannot open an index reader")?;
+        let prep = prepared::read(dir)?;
+        let searcher = reader.searcher();
+        let segments = searcher.segment_readers();
+        ensure!(
+            segments.len() == prep.segments.len()
+                && segments
+                    .iter()
+                    .zip(&prep.segments)
+                    .all(|(s, (id, max_doc))| s.segment_id().uuid_string() == *id
+                        && s.max_doc() == *max_doc),
+            "`{}` describes other segments than the index",
+            prepared::FILE
+        );
         let mut analyzer = index::analyzer();
         let synonyms = Synonyms::new(&mut analyzer, synonyms);
+        let text_fields = prepared::text_fields(&fields);
+        let stats = Stats {
+            fields: text_fields,
+            total_num_tokens: text_fields
+                .map(|f| Bm25StatisticsProvider::total_num_tokens(&searcher, f).unwrap_or(0)),
+            total_num_docs: Bm25StatisticsProvider::total_num_docs(&searcher)?,
+            doc_freq: prep.field_df,
+        };
         let mut engine = Engine {
             reader,
             fields,
             analyzer,
+            words: index::words_analyzer(),
+            stems: query::Stems::new(prep.stems),
             synonyms,
-            docs: Vec::new(),
-            by_address: HashMap::new(),
-            by_id: HashMap::new(),
-            vocab: HashMap::new(),
-            surfaces: HashMap::new(),
-            terms: Vec::new(),
+            docs: Vec::with_capacity(prep.docs.len()),
+            doc_terms: prep.doc_terms,
+            phrasings: Vec::with_capacity(prep.phrasing_ends.len()),
+            phrasing_terms: prep.phrasing_terms,
+            stats,
+            by_address: segments
+                .iter()
+                .map(|s| vec![u32::MAX; s.max_doc() as usize])
+                .collect(),
+            by_id: HashMap::with_capacity(prep.docs.len()),
+            vocab: HashMap::with_capacity(prep.terms.len()),
+            surfaces: Vec::new(),
+            terms: prep.terms,
+            term_idf: Vec::new(),
+            phrases: HashMap::new(),
             min_confidence: DEFAULT_MIN_CONFIDENCE,
-            documents: 0,
+            documents: prep.docs.len(),
         };
-        engine.load_documents()?;
+        for (id, (stem, _)) in engine.terms.iter().enumerate() {
+            engine.vocab.insert(stem.clone(), id as u32);
+        }
+        for (word, id) in prep.surfaces {
+            if engine.surfaces.len() <= word.len() {
+                engine.surfaces.resize_with(word.len() + 1, Vec::new);
+            }
+            engine.surfaces[word.len()].push(Surface {
+                chars: word.chars().collect(),
+                letters: letters(word.chars()),
+                id,
+            });
+        }
+        let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+        let mut share = |s: String| {
+            shared
+                .entry(s)
+                .or_insert_with_key(|s| s.as_str().into())
+                .clone()
+        };
+        let (mut terms_start, mut phrasings_start) = (0, 0);
+        for d in prep.docs {
+            let ord = engine.docs.len() as u32;
+            engine.by_address[d.segment as usize][d.doc_id as usize] = ord;
+            engine.by_id.insert(d.id.clone(), ord);
+            engine.docs.push(DocData {
+                address: DocAddress::new(d.segment, d.doc_id),
+                id: d.id,
+                kind: share(d.kind),
+                title: d.title,
+                source: share(d.source),
+                citation: share(d.citation),
+                terms: terms_start..d.terms_end,
+                phrasings: phrasings_start..d.phrasings_end,
+                not_covered: d.not_covered,
+            });
+            (terms_start, phrasings_start) = (d.terms_end, d.phrasings_end);
+        }
+        // idf depends on the document count, known only now.
+        engine.term_idf = engine.terms.iter().map(|&(_, df)| engine.idf(df)).collect();
+        let mut start = 0;
+        for end in prep.phrasing_ends {
+            let mut idf = 0.0;
+            for &t in &engine.phrasing_terms[start as usize..end as usize] {
+                idf += engine.term_idf[t as usize];
+            }
+            engine.phrasings.push(Phrasing {
+                terms: start..end,
+                idf,
+            });
+            start = end;
+        }
+        let segment_ids: Arc<[_]> = segments.iter().map(|s| s.segment_id()).collect();
+        for ph in prep.phrases {
+            let slot = &mut engine.phrases.entry(ph.stems.clone()).or_default()[ph.field];
+            // No segment holds every term: an empty scorer everywhere, as
+            // `PhraseQuery` gives, is the same as no clause at all.
+            if ph.postings.iter().all(Option::is_none) {
+                continue;
+            }
+            let postings = PhrasePostings::new(
+                &searcher,
+                text_fields[ph.field],
+                &ph.stems,
+                segment_ids.clone(),
+                ph.postings,
+            )?;
+            *slot = Some(StoredPhrase(Arc::new(postings)));
+        }
         Ok(engine)
     }
 
-    fn load_documents(&mut self) -> Result<()> {
-        let searcher = self.reader.searcher();
-        let f = self.fields;
-        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let store = seg.get_store_reader(64)?;
-            for doc_id in 0..seg.max_doc() {
-                if seg.is_deleted(doc_id) {
-                    continue;
-                }
-                let doc: TantivyDocument = store.get(doc_id)?;
-                let text = |field| {
-                    doc.get_first(field)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_string()
-                };
-                let all = |field| {
-                    doc.get_all(field)
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect::<Vec<_>>()
-                };
-                let (question, aliases, headings, body, tags) = (
-                    text(f.question),
-                    all(f.aliases),
-                    text(f.headings),
-                    text(f.body),
-                    all(f.tags),
-                );
-                let mut phrasings = vec![self.term_ids(&question)];
-                phrasings.extend(aliases.iter().map(|a| self.term_ids(a)));
-                phrasings.extend(
-                    headings
-                        .split(" \n ")
-                        .filter(|h| !h.is_empty())
-                        .map(|h| self.term_ids(h)),
-                );
-                phrasings.retain(|p| !p.is_empty());
-                let mut terms: Vec<u32> = phrasings.iter().flatten().copied().collect();
-                terms.extend(self.term_ids(&body));
-                terms.extend(tags.iter().flat_map(|t| self.term_ids(t)));
-                terms.sort_unstable();
-                terms.dedup();
-                for &t in &terms {
-                    self.terms[t as usize].1 += 1;
-                }
-                let ord = self.docs.len() as u32;
-                self.by_address
-                    .insert(DocAddress::new(seg_ord as u32, doc_id), ord);
-                let id = text(f.id);
-                self.by_id.insert(id.clone(), ord);
-                self.docs.push(DocData {
-                    id,
-                    kind: text(f.kind),
-                    title: text(f.title),
-                    body,
-                    source: text(f.source),
-                    citation: text(f.citation),
-                    terms,
-                    phrasings,
-                    not_covered: tags.iter().any(|t| t == NOT_COVERED_TAG),
-                });
-            }
-        }
-        self.documents = self.docs.len();
-        Ok(())
+    /// Tantivy's document frequency of `stem` in `field`, if both are ours.
+    fn field_doc_freq(&self, field: tantivy::schema::Field, stem: Option<&str>) -> Option<u64> {
+        let k = self.stats.fields.iter().position(|&f| f == field)?;
+        let id = *self.vocab.get(stem?)?;
+        Some(self.stats.doc_freq[id as usize][k])
     }
 
-    /// Sorted, deduplicated ids of the content terms of `text`, growing the vocabulary.
-    fn term_ids(&mut self, text: &str) -> Vec<u32> {
-        let mut ids: Vec<u32> = query::tokens(&mut self.analyzer, text)
-            .into_iter()
-            .filter(|t| !query::is_stopword(&t.surface))
-            .map(|t| {
-                let next = self.terms.len() as u32;
-                let id = *self.vocab.entry(t.stem.clone()).or_insert_with(|| {
-                    self.terms.push((t.stem, 0));
-                    next
-                });
-                self.surfaces.entry(t.surface).or_insert(id);
-                id
+    fn doc_terms(&self, d: &DocData) -> &[u32] {
+        &self.doc_terms[d.terms.start as usize..d.terms.end as usize]
+    }
+
+    /// A document's phrasings: each one's terms and their idf summed.
+    fn phrasings(&self, d: &DocData) -> impl Iterator<Item = (&[u32], f32)> {
+        self.phrasings[d.phrasings.start as usize..d.phrasings.end as usize]
+            .iter()
+            .map(|p| {
+                (
+                    &self.phrasing_terms[p.terms.start as usize..p.terms.end as usize],
+                    p.idf,
+                )
             })
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+    }
+
+    /// The document at `addr`, if it is one of ours.
+    fn ord_of(&self, addr: DocAddress) -> Option<u32> {
+        let ord = *self
+            .by_address
+            .get(addr.segment_ord as usize)?
+            .get(addr.doc_id as usize)?;
+        (ord != u32::MAX).then_some(ord)
+    }
+
+    /// The body of `d`, from the index's document store.
+    fn body(&self, searcher: &Searcher, d: &DocData) -> String {
+        searcher
+            .doc::<TantivyDocument>(d.address)
+            .ok()
+            .and_then(|doc| {
+                doc.get_first(self.fields.body)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
     }
 
     fn idf(&self, df: u32) -> f32 {
@@ -277,16 +425,30 @@ impl Engine {
             return None;
         }
         let max = if len >= 8 { 2 } else { 1 };
-        self.surfaces
-            .iter()
-            .filter(|(w, _)| w.len().abs_diff(word.len()) <= max && w.len() >= 4)
-            .filter_map(|(w, &id)| {
-                let d = edit_distance(word, w);
-                let (stem, df) = &self.terms[id as usize];
-                (d <= max && *df > 0).then_some((d, std::cmp::Reverse(*df), stem))
-            })
-            .min()
-            .map(|(_, _, t)| t.clone())
+        let chars: Vec<char> = word.chars().collect();
+        let word_letters = letters(word.chars());
+        let mut scratch = Vec::new();
+        let mut best: Option<(usize, Reverse<u32>, &String)> = None;
+        // Known words within `max` bytes of the word's length, of 4 bytes or more.
+        let lengths = word.len().saturating_sub(max).max(4)..=word.len() + max;
+        for bucket in lengths.filter_map(|n| self.surfaces.get(n)) {
+            for w in bucket {
+                // Each letter one word has and the other lacks takes an edit.
+                let apart = (word_letters & !w.letters).count_ones() as usize;
+                if apart > max || (w.letters & !word_letters).count_ones() as usize > max {
+                    continue;
+                }
+                let Some(d) = edit_distance_within(&chars, &w.chars, max, &mut scratch) else {
+                    continue;
+                };
+                let (stem, df) = &self.terms[w.id as usize];
+                let candidate = (d, Reverse(*df), stem);
+                if *df > 0 && best.as_ref().is_none_or(|b| candidate < *b) {
+                    best = Some(candidate);
+                }
+            }
+        }
+        best.map(|(_, _, t)| t.clone())
     }
 
     /// Analyse the question into weighted slots, correcting unknown words.
@@ -322,7 +484,10 @@ impl Engine {
         slots
     }
 
-    fn tantivy_query(&self, slots: &[Slot]) -> BooleanQuery {
+    /// The question as SHOULD clauses: each alternative of each slot in each
+    /// field, boosted. The flag tells whether a phrase had to be queried
+    /// with a `PhraseQuery` (synonyms other than those the index was built with).
+    fn clauses(&self, slots: &[Slot]) -> (Vec<topk::Clause>, bool) {
         let f = self.fields;
         let field = |n: FieldName| match n {
             FieldName::Question => f.question,
@@ -331,7 +496,8 @@ impl Engine {
             FieldName::Body => f.body,
             FieldName::Tags => f.tags,
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses = Vec::new();
+        let mut phrase_query = false;
         for s in slots {
             let typo = if s.corrected.is_some() { 0.6 } else { 1.0 };
             for (k, alt) in s.alts.iter().enumerate() {
@@ -339,26 +505,63 @@ impl Engine {
                     continue;
                 }
                 let syn = if k == 0 { 1.0 } else { 0.7 };
+                let stored = self.phrases.get(alt.as_slice());
                 for (name, boost) in FIELD_BOOSTS {
                     let fld = field(name);
-                    let q: Box<dyn Query> = if alt.len() == 1 {
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(fld, &alt[0]),
-                            IndexRecordOption::WithFreqs,
-                        ))
+                    let terms: Vec<Term> =
+                        alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
+                    // A clause that matches in no segment gives Tantivy an
+                    // empty scorer, which it drops before combining the
+                    // others: leaving it out changes nothing but the work.
+                    let (q, phrase): (Box<dyn Query>, _) = if alt.len() == 1 {
+                        if self.field_doc_freq(fld, Some(&alt[0])) == Some(0) {
+                            continue;
+                        }
+                        let q = TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs);
+                        (Box::new(q), None)
+                    } else if let Some(stored) = stored {
+                        match &stored[name as usize] {
+                            Some(p) => (Box::new(p.clone()), Some(p.clone())),
+                            None => continue,
+                        }
                     } else {
-                        Box::new(PhraseQuery::new(
-                            alt.iter().map(|t| Term::from_field_text(fld, t)).collect(),
-                        ))
+                        phrase_query = true;
+                        (Box::new(PhraseQuery::new(terms.clone())), None)
                     };
-                    clauses.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(q, boost * syn * typo)),
-                    ));
+                    let boost = boost * syn * typo;
+                    clauses.push(topk::Clause {
+                        query: Box::new(BoostQuery::new(q, boost)),
+                        terms,
+                        boost,
+                        phrase,
+                    });
                 }
             }
         }
-        BooleanQuery::new(clauses)
+        (clauses, phrase_query)
+    }
+
+    /// The BM25 candidates of the question, best first: what Tantivy's
+    /// `TopDocs` gives for a `BooleanQuery` of [`Engine::clauses`].
+    fn candidates(&self, searcher: &Searcher, slots: &[Slot]) -> Vec<(f32, DocAddress)> {
+        let (clauses, phrase_query) = self.clauses(slots);
+        let stats = StatsFor {
+            engine: self,
+            searcher,
+        };
+        if phrase_query {
+            let query = BooleanQuery::new(
+                clauses
+                    .into_iter()
+                    .map(|c| (Occur::Should, c.query))
+                    .collect(),
+            );
+            let top = TopDocs::with_limit(CANDIDATES).order_by_score();
+            searcher.search_with_statistics_provider(&query, &top, &stats)
+        } else {
+            topk::search(searcher, &stats, &clauses, CANDIDATES)
+        }
+        .unwrap_or_default()
     }
 
     /// Answers one question. Never fails on odd input: junk abstains.
@@ -390,11 +593,8 @@ impl Engine {
         if slots.is_empty() || total <= 0.0 {
             return resp;
         }
-        let query = self.tantivy_query(&slots);
         let searcher = self.reader.searcher();
-        let hits = searcher
-            .search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())
-            .unwrap_or_default();
+        let hits = self.candidates(&searcher, &slots);
         let top_bm25 = hits.first().map_or(1.0, |h| h.0.max(f32::EPSILON));
         // Term ids of each slot's alternatives (unknown terms have none).
         let slot_terms: Vec<Vec<Vec<u32>>> = slots
@@ -410,37 +610,66 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let query_terms: Vec<u32> = slot_terms.iter().flatten().flatten().copied().collect();
-
-        let mut scored: Vec<(f32, f32, u32, Explanation)> = hits
+        // The question's distinct terms, and each slot's alternatives as
+        // indexes into them: which slots a set of terms covers then follows
+        // from which of these few terms the set holds.
+        let mut query_terms: Vec<u32> = slot_terms.iter().flatten().flatten().copied().collect();
+        query_terms.sort_unstable();
+        query_terms.dedup();
+        let slot_alts: Vec<Vec<Vec<usize>>> = slot_terms
+            .iter()
+            .map(|alts| {
+                alts.iter()
+                    .map(|a| {
+                        a.iter()
+                            .map(|t| query_terms.partition_point(|q| q < t))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        // Which of `query_terms` the sorted `set` holds.
+        let holds = |set: &[u32], held: &mut Vec<bool>| {
+            held.clear();
+            held.extend(query_terms.iter().map(|t| set.binary_search(t).is_ok()));
+        };
+        let covers =
+            |held: &[bool], alts: &[Vec<usize>]| alts.iter().any(|a| a.iter().all(|&i| held[i]));
+        // The weight of the slots covered, over the question's.
+        let recall = |held: &[bool]| {
+            slots
+                .iter()
+                .zip(&slot_alts)
+                .filter(|(_, alts)| covers(held, alts))
+                .map(|(s, _)| s.weight)
+                .sum::<f32>()
+                / total
+        };
+        let mut held = Vec::with_capacity(query_terms.len());
+        let mut scored: Vec<Candidate> = hits
             .iter()
             .filter_map(|&(bm25, addr)| {
-                let ord = *self.by_address.get(&addr)?;
+                let ord = self.ord_of(addr)?;
                 let d = &self.docs[ord as usize];
-                let has =
-                    |set: &[u32], alt: &Vec<u32>| alt.iter().all(|t| set.binary_search(t).is_ok());
-                let in_doc: Vec<bool> = slot_terms
-                    .iter()
-                    .map(|alts| alts.iter().any(|a| has(&d.terms, a)))
-                    .collect();
-                let coverage = weighted(&slots, &in_doc) / total;
-                let phrasing = d
-                    .phrasings
-                    .iter()
-                    .map(|p| {
-                        let in_p: Vec<bool> = slot_terms
-                            .iter()
-                            .map(|alts| alts.iter().any(|a| has(p, a)))
-                            .collect();
-                        let recall = weighted(&slots, &in_p) / total;
-                        let (mut hit, mut all) = (0.0, 0.0);
+                holds(self.doc_terms(d), &mut held);
+                let coverage = recall(&held);
+                let phrasing = self
+                    .phrasings(d)
+                    .map(|(p, all)| {
+                        held.clear();
+                        held.resize(query_terms.len(), false);
+                        let mut hit = 0.0;
                         for t in p {
-                            let w = self.idf(self.terms[*t as usize].1);
-                            all += w;
-                            if query_terms.contains(t) {
-                                hit += w;
+                            if let Ok(i) = query_terms.binary_search(t) {
+                                held[i] = true;
+                                hit += self.term_idf[*t as usize];
                             }
                         }
+                        if !held.contains(&true) {
+                            // Neither recall nor precision: 0 below as well.
+                            return 0.0;
+                        }
+                        let recall = recall(&held);
                         let precision = if all > 0.0 { hit / all } else { 0.0 };
                         if recall + precision > 0.0 {
                             2.0 * recall * precision / (recall + precision)
@@ -450,44 +679,49 @@ impl Engine {
                     })
                     .fold(0.0, f32::max);
                 let bm = bm25 / top_bm25;
-                let entry = if d.kind == "entry" { 0.03 } else { 0.0 };
+                let entry = if &*d.kind == "entry" { 0.03 } else { 0.0 };
                 let confidence = 0.55 * coverage + 0.45 * phrasing;
                 let score = 0.45 * coverage + 0.40 * phrasing + 0.15 * bm + entry;
-                let (matched, missed) = slots.iter().zip(&in_doc).fold(
-                    (vec![], vec![]),
-                    |(mut m, mut x), (s, &hit)| {
-                        let label = match &s.corrected {
-                            Some(c) => format!("{}→{c}", s.surface),
-                            None => s.surface.clone(),
-                        };
-                        if hit {
-                            m.push(label)
-                        } else {
-                            x.push(label)
-                        }
-                        (m, x)
-                    },
-                );
-                Some((
+                Some(Candidate {
                     score,
                     confidence,
                     ord,
-                    Explanation {
-                        id: d.id.clone(),
-                        score,
-                        confidence,
-                        coverage,
-                        phrasing,
-                        bm25: bm,
-                        matched,
-                        missed,
-                    },
-                ))
+                    coverage,
+                    phrasing,
+                    bm,
+                })
             })
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
 
         if explain {
+            let explanation = |c: &Candidate| {
+                let d = &self.docs[c.ord as usize];
+                let mut held = Vec::new();
+                holds(self.doc_terms(d), &mut held);
+                let (mut matched, mut missed) = (vec![], vec![]);
+                for (s, alts) in slots.iter().zip(&slot_alts) {
+                    let label = match &s.corrected {
+                        Some(fix) => format!("{}→{fix}", s.surface),
+                        None => s.surface.clone(),
+                    };
+                    if covers(&held, alts) {
+                        matched.push(label);
+                    } else {
+                        missed.push(label);
+                    }
+                }
+                Explanation {
+                    id: d.id.clone(),
+                    score: c.score,
+                    confidence: c.confidence,
+                    coverage: c.coverage,
+                    phrasing: c.phrasing,
+                    bm25: c.bm,
+                    matched,
+                    missed,
+                }
+            };
             resp.explain = Some(ExplainReport {
                 slots: slots
                     .iter()
@@ -503,10 +737,15 @@ impl Engine {
                         )
                     })
                     .collect(),
-                candidates: scored.iter().take(5).map(|s| s.3.clone()).collect(),
+                candidates: scored.iter().take(5).map(explanation).collect(),
             });
         }
-        let Some(&(_, confidence, best, _)) = scored.first() else {
+        let Some(&Candidate {
+            confidence,
+            ord: best,
+            ..
+        }) = scored.first()
+        else {
             return resp;
         };
         let answered = confidence >= min_confidence && !self.docs[best as usize].not_covered;
@@ -514,10 +753,10 @@ impl Engine {
         resp.related = scored
             .iter()
             .skip(skip)
-            .filter(|s| s.1 >= 0.25)
+            .filter(|c| c.confidence >= 0.25)
             .take(3)
-            .map(|s| {
-                let d = &self.docs[s.2 as usize];
+            .map(|c| {
+                let d = &self.docs[c.ord as usize];
                 Related {
                     id: d.id.clone(),
                     title: d.title.clone(),
@@ -544,9 +783,10 @@ impl Engine {
                     .map_or(0.0, |(s, _)| s.weight)
             };
             let snip = snippet::best(
-                &mut self.analyzer.clone(),
-                &d.body,
-                d.kind == "entry",
+                &mut self.words.clone(),
+                &self.stems,
+                &self.body(&searcher, d),
+                &*d.kind == "entry",
                 &stems,
                 weight_of,
             );
@@ -556,10 +796,10 @@ impl Engine {
                 title: d.title.clone(),
                 snippet: snip.plain,
                 snippet_markdown: snip.markdown,
-                citation: d.citation.clone(),
-                source: d.source.clone(),
+                citation: d.citation.to_string(),
+                source: d.source.to_string(),
                 score: (confidence * 1000.0).round() / 1000.0,
-                kind: d.kind.clone(),
+                kind: d.kind.to_string(),
             });
         }
         resp
@@ -571,8 +811,8 @@ impl Engine {
         Some(FullDoc {
             id: d.id.clone(),
             title: d.title.clone(),
-            body: d.body.clone(),
-            citation: d.citation.clone(),
+            body: self.body(&self.reader.searcher(), d),
+            citation: d.citation.to_string(),
         })
     }
 
@@ -582,7 +822,7 @@ impl Engine {
         let mut hits: Vec<(usize, &DocData)> = self
             .docs
             .iter()
-            .filter(|d| d.kind == "entry")
+            .filter(|d| &*d.kind == "entry")
             .filter_map(|d| {
                 let t = d.title.to_lowercase();
                 let rank = if p.is_empty() || t.starts_with(&p) {
@@ -616,17 +856,72 @@ pub struct FullDoc {
     pub citation: String,
 }
 
-fn weighted(slots: &[Slot], hit: &[bool]) -> f32 {
-    slots
-        .iter()
-        .zip(hit)
-        .filter(|(_, h)| **h)
-        .map(|(s, _)| s.weight)
-        .sum()
+/// A word of the knowledge base as written, for typo correction.
+struct Surface {
+    chars: Box<[char]>,
+    /// See [`letters`].
+    letters: u64,
+    /// Its term.
+    id: u32,
+}
+
+/// The set of a word's characters, folded onto 64 bits: a character of one
+/// word whose bit the other lacks is missing from it, and costs an edit.
+fn letters(word: impl Iterator<Item = char>) -> u64 {
+    word.fold(0, |set, c| set | 1 << (c as u32 % 64))
+}
+
+/// [`crate::corpus::diag::edit_distance`] of `a` and `b` when it is at most
+/// `max`, else `None`. Gives up once two consecutive rows are all over `max`:
+/// every later cell derives from those two rows plus at least one edit.
+/// `d` is scratch space for the table.
+fn edit_distance_within(a: &[char], b: &[char], max: usize, d: &mut Vec<usize>) -> Option<usize> {
+    let w = b.len() + 1;
+    d.clear();
+    d.resize((a.len() + 1) * w, 0);
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    let mut previous_over = false;
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        let over = row_min > max;
+        if over && previous_over {
+            return None;
+        }
+        previous_over = over;
+    }
+    let v = d[a.len() * w + b.len()];
+    (v <= max).then_some(v)
+}
+
+/// A retrieved document as re-ranked.
+struct Candidate {
+    score: f32,
+    confidence: f32,
+    ord: u32,
+    coverage: f32,
+    phrasing: f32,
+    /// BM25 relative to the best candidate's.
+    bm: f32,
 }
 
 /// Everything the adapters need, loaded together and swapped together on reload.
 pub struct Knowledge {
+    /// The validated knowledge base, without the bodies of entries and
+    /// sections (see [`Engine::document`]).
     pub corpus: Corpus,
     pub engine: Engine,
     /// Salary and credential lookups over the same corpus.
@@ -679,7 +974,7 @@ impl Knowledge {
         index_dir: &Path,
         force_rebuild: bool,
     ) -> Result<Knowledge, LoadError> {
-        let (corpus, diags) = crate::corpus::load(faq);
+        let (mut corpus, diags) = crate::corpus::load(faq);
         if diags.has_errors() {
             return Err(LoadError::Invalid(diags));
         }
@@ -688,12 +983,22 @@ impl Knowledge {
         } else {
             index::ensure(&corpus, index_dir)?
         };
+        // The engine reads bodies from the index's document store: a second
+        // copy here would be most of the knowledge base in memory again.
+        // Dropped before the engine opens, so that it can reuse the memory.
+        for e in &mut corpus.entries {
+            e.body = String::new();
+        }
+        for s in &mut corpus.sections {
+            s.body = String::new();
+        }
         let engine = match Engine::open(&dir, &corpus.synonyms) {
             Ok(e) => e,
-            // The live generation opened for its metadata but not as an index: rebuild once.
+            // The live generation opened for its metadata but not as an
+            // index: rebuild once (from faq/ again, for the bodies).
             Err(e) if !rebuilt => {
                 tracing::warn!("index unusable ({e:#}); rebuilding");
-                Engine::open(&index::build(&corpus, index_dir)?, &corpus.synonyms)?
+                return Self::load_with(faq, index_dir, true);
             }
             Err(e) => return Err(e.into()),
         };
@@ -704,5 +1009,109 @@ impl Knowledge {
             warnings: diags,
             rebuilt,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Engine {
+        /// The candidates as Tantivy itself finds them for the question:
+        /// a `BooleanQuery` of term and phrase queries (no stored phrases,
+        /// no clauses left out), with the searcher's own statistics.
+        fn reference_candidates(
+            &self,
+            searcher: &Searcher,
+            slots: &[Slot],
+        ) -> Vec<(f32, DocAddress)> {
+            let f = self.fields;
+            let fields = [
+                (FieldName::Question, f.question),
+                (FieldName::Aliases, f.aliases),
+                (FieldName::Headings, f.headings),
+                (FieldName::Body, f.body),
+                (FieldName::Tags, f.tags),
+            ];
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for s in slots {
+                let typo = if s.corrected.is_some() { 0.6 } else { 1.0 };
+                for (k, alt) in s.alts.iter().enumerate() {
+                    if alt.iter().any(|t| self.df(t) == 0) {
+                        continue;
+                    }
+                    let syn = if k == 0 { 1.0 } else { 0.7 };
+                    for (name, boost) in FIELD_BOOSTS {
+                        let fld = fields
+                            .iter()
+                            .find(|(n, _)| *n as usize == name as usize)
+                            .unwrap()
+                            .1;
+                        let terms: Vec<Term> =
+                            alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
+                        let q: Box<dyn Query> = if alt.len() == 1 {
+                            Box::new(TermQuery::new(
+                                terms[0].clone(),
+                                IndexRecordOption::WithFreqs,
+                            ))
+                        } else {
+                            Box::new(PhraseQuery::new(terms))
+                        };
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(q, boost * syn * typo)),
+                        ));
+                    }
+                }
+            }
+            searcher
+                .search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(CANDIDATES).order_by_score(),
+                )
+                .unwrap()
+        }
+    }
+
+    #[test]
+    fn candidates_are_exactly_what_tantivys_boolean_query_finds() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let index = tempfile::tempdir().unwrap();
+        let k = Knowledge::load(&root.join("faq"), index.path()).unwrap();
+        let e = &k.engine;
+        let mut questions: Vec<String> = std::fs::read_dir(root.join("tests/eval"))
+            .unwrap()
+            .flat_map(|f| crate::eval::read_jsonl(&f.unwrap().path()).unwrap())
+            .map(|q| q.q)
+            .collect();
+        questions.extend(crate::synth::load_questions(7, 400));
+        questions.extend(
+            [
+                "health information technology salary",
+                "electronic health record vs emr",
+                "certifcate of helth informatoin",
+                "",
+            ]
+            .map(String::from),
+        );
+        let searcher = e.reader.searcher();
+        let mut with_phrases = 0;
+        for q in &questions {
+            let slots = e.analyse(q);
+            if e.clauses(&slots).0.iter().any(|c| c.phrase.is_some()) {
+                with_phrases += 1;
+            }
+            assert_eq!(
+                e.candidates(&searcher, &slots),
+                e.reference_candidates(&searcher, &slots),
+                "question {q:?}"
+            );
+        }
+        // The stored phrases and their own top-k were exercised.
+        assert!(
+            with_phrases > 50,
+            "{with_phrases} of {} questions",
+            questions.len()
+        );
     }
 }

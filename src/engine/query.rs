@@ -2,7 +2,8 @@
 //! parser: it is tokenized by the same analyzer as the index, and every token
 //! becomes a plain term, so `title:(`, quotes or `AND OR NOT` are just words.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
@@ -27,7 +28,8 @@ const STOPWORDS: &[&str] = &[
 ];
 
 pub fn is_stopword(word: &str) -> bool {
-    STOPWORDS.contains(&word)
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    SET.contains(word)
 }
 
 /// One token of the analysed text: its lowercased surface form and its stem,
@@ -53,6 +55,70 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
         });
     }
     out
+}
+
+/// Stems of the words of the knowledge base (as
+/// [`crate::index::words_analyzer`] gives them: lowercased, folded), so that
+/// analysing its text again needs no stemming; other words are stemmed as
+/// they come.
+#[derive(Debug, Default)]
+pub struct Stems(HashMap<String, String>);
+
+impl Stems {
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Stems {
+        Stems(pairs.into_iter().collect())
+    }
+
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        let mut pairs: Vec<_> = self.0.into_iter().collect();
+        pairs.sort_unstable();
+        pairs
+    }
+
+    /// The stem of `word`, into `out`.
+    pub fn stem_into(&self, word: &str, out: &mut String) {
+        match self.0.get(word) {
+            Some(stem) => {
+                out.clear();
+                out.push_str(stem);
+            }
+            None => *out = crate::index::stem(word),
+        }
+    }
+
+    /// The stem of `word`, remembered.
+    fn stem(&mut self, word: &str) -> &str {
+        if !self.0.contains_key(word) {
+            self.0.insert(word.to_string(), crate::index::stem(word));
+        }
+        &self.0[word]
+    }
+}
+
+/// Calls `f(surface, stem)` for each token of `text`, as [`tokens`] gives
+/// them with the index's analyzer, from `words`
+/// ([`crate::index::words_analyzer`]) and remembered stems, without
+/// allocating for each token: the lowercased surface borrows `text` when it
+/// is lowercase already.
+pub fn for_each_token(
+    words: &mut TextAnalyzer,
+    stems: &mut Stems,
+    text: &str,
+    mut f: impl FnMut(&str, &str),
+) {
+    let mut lower: String;
+    let mut ts = words.token_stream(text);
+    while ts.advance() {
+        let t = ts.token();
+        let raw = &text[t.offset_from..t.offset_to];
+        let surface = if raw.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+            lower = raw.to_lowercase();
+            lower.as_str()
+        } else {
+            raw
+        };
+        f(surface, stems.stem(&t.text));
+    }
 }
 
 /// Synonym groups, analysed: each member as its sequence of stems.
@@ -86,6 +152,20 @@ impl Synonyms {
             v.sort_by_key(|&(g, m)| std::cmp::Reverse(s.groups[g][m].len()));
         }
         s
+    }
+
+    /// Members of more than one term (phrase queries), each once, sorted.
+    pub fn phrases(&self) -> Vec<&[String]> {
+        let mut out: Vec<&[String]> = self
+            .groups
+            .iter()
+            .flatten()
+            .filter(|m| m.len() > 1)
+            .map(Vec::as_slice)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 

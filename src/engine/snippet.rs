@@ -1,9 +1,9 @@
 //! The best one to three sentences of a document for a question, with the
 //! matched words in bold.
 
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use super::query::tokens;
+use super::query::Stems;
 
 /// Snippets stop growing past this many characters.
 const BUDGET: usize = 420;
@@ -152,9 +152,11 @@ fn split_sentences(text: &str) -> Vec<String> {
 
 /// Picks the sentences that answer best. For FAQ entries the first sentence is
 /// the direct answer and always leads; then the sentences holding the most
-/// question weight, in document order, within [`BUDGET`].
+/// question weight, in document order, within [`BUDGET`]. `words` and
+/// `known` analyse the text as the index does (see [`Stems`]).
 pub fn best(
-    analyzer: &mut TextAnalyzer,
+    words: &mut TextAnalyzer,
+    known: &Stems,
     body: &str,
     is_entry: bool,
     stems: &[&str],
@@ -167,15 +169,28 @@ pub fn best(
             markdown: String::new(),
         };
     }
+    // Per sentence: where its matched words are (for bold), and the weight
+    // of the distinct stems matched, in order of first match.
+    let mut matches: Vec<Vec<(usize, usize)>> = Vec::with_capacity(sents.len());
+    let mut seen: Vec<&str> = Vec::new();
+    let mut stem = String::new();
     let scores: Vec<f32> = sents
         .iter()
         .map(|s| {
-            let mut seen: Vec<String> = Vec::new();
-            for t in tokens(analyzer, s) {
-                if stems.contains(&t.stem.as_str()) && !seen.contains(&t.stem) {
-                    seen.push(t.stem);
+            seen.clear();
+            let mut at = Vec::new();
+            let mut ts = words.token_stream(s);
+            while ts.advance() {
+                let t = ts.token();
+                known.stem_into(&t.text, &mut stem);
+                if let Some(&stem) = stems.iter().find(|q| **q == stem) {
+                    at.push((t.offset_from, t.offset_to));
+                    if !seen.contains(&stem) {
+                        seen.push(stem);
+                    }
                 }
             }
+            matches.push(at);
             seen.iter().map(|s| weight_of(s)).sum()
         })
         .collect();
@@ -217,25 +232,22 @@ pub fn best(
         .join(" ");
     let markdown = chosen
         .iter()
-        .map(|&i| bold(analyzer, &sents[i], stems))
+        .map(|&i| bold(&sents[i], &matches[i]))
         .collect::<Vec<_>>()
         .join(" ");
     Snip { plain, markdown }
 }
 
-/// Escapes Discord Markdown in `s` and wraps words whose stem matched in `**`.
-fn bold(analyzer: &mut TextAnalyzer, s: &str, stems: &[&str]) -> String {
+/// Escapes Discord Markdown in `s` and wraps the `matched` words in `**`.
+fn bold(s: &str, matched: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     let mut at = 0;
-    for t in tokens(analyzer, s) {
-        if !stems.contains(&t.stem.as_str()) {
-            continue;
-        }
-        out.push_str(&escape(&s[at..t.from]));
+    for &(from, to) in matched {
+        out.push_str(&escape(&s[at..from]));
         out.push_str("**");
-        out.push_str(&escape(&s[t.from..t.to]));
+        out.push_str(&escape(&s[from..to]));
         out.push_str("**");
-        at = t.to;
+        at = to;
     }
     out.push_str(&escape(&s[at..]));
     out.replace("** **", " ")
@@ -274,9 +286,9 @@ mod tests {
 
     #[test]
     fn entries_lead_with_the_direct_answer_and_bold_matches() {
-        let mut a = crate::index::analyzer();
+        let mut a = crate::index::words_analyzer();
         let body = "No. Programs teach the tech you need. SQL helps analysts later. Unrelated filler sentence here.";
-        let s = best(&mut a, body, true, &["sql"], |_| 1.0);
+        let s = best(&mut a, &Stems::default(), body, true, &["sql"], |_| 1.0);
         assert_eq!(
             s.plain,
             "No. Programs teach the tech you need. SQL helps analysts later."
@@ -289,9 +301,16 @@ mod tests {
 
     #[test]
     fn sections_lead_with_their_best_sentence() {
-        let mut a = crate::index::analyzer();
+        let mut a = crate::index::words_analyzer();
         let body = "Pay varies. The top 10 percent earn over $78,000 a year. Growth is 8 percent.";
-        let s = best(&mut a, body, false, &["top", "10"], |_| 1.0);
+        let s = best(
+            &mut a,
+            &Stems::default(),
+            body,
+            false,
+            &["top", "10"],
+            |_| 1.0,
+        );
         assert!(
             s.plain.starts_with("The top 10 percent earn over $78,000"),
             "{}",
