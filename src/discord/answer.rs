@@ -7,7 +7,7 @@ use anyhow::Result;
 use serenity::all::{CommandInteraction, ComponentInteraction, Context, Message, ResolvedTarget};
 
 use super::format::{self, Reply};
-use super::{Handler, blocking, option, retrying};
+use super::{Handler, blocking, compute, option, retrying};
 use crate::engine::Response;
 use crate::store::VoteOutcome;
 
@@ -33,13 +33,14 @@ impl Via {
     }
 }
 
-/// Asks the engine on the blocking pool and records the outcome: the
-/// entry served, or the question as unanswered.
+/// Asks the engine and records the outcome: the entry served, or the
+/// question as unanswered.
 async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Response> {
     let started = Instant::now();
     let (k, store) = (h.data.knowledge(), h.data.store.clone());
-    let resp = blocking(move || {
-        let mut r = k.ask(&question);
+    let q = question.clone();
+    let resp = compute(move || {
+        let mut r = k.ask(&q);
         if let (Via::HelpChannel { min_confidence }, Some(a)) = (via, &r.answer)
             && a.score < min_confidence
         {
@@ -47,20 +48,23 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Resp
             r.answer = None;
             r.facts = None;
         }
-        let recorded = match &r.answer {
-            Some(a) => store.record_answered(via.name(), &a.id),
-            None if !matches!(via, Via::HelpChannel { .. }) => {
-                store.record_unanswered(via.name(), &question)
-            }
-            None => Ok(()),
-        };
-        if let Err(e) = recorded {
-            tracing::warn!(error = %e, "could not record the question");
-        }
         r
     })
     .await?;
+    // Waiting for a core included: the answer's time as the member sees it.
     let latency = started.elapsed();
+    let answered = resp.answer.as_ref().map(|a| a.id.clone());
+    let recorded = blocking(move || match answered {
+        Some(id) => store.record_answered(via.name(), &id),
+        None if !matches!(via, Via::HelpChannel { .. }) => {
+            store.record_unanswered(via.name(), &question)
+        }
+        None => Ok(()),
+    })
+    .await?;
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not record the question");
+    }
     h.data.metrics.answered(via.name(), resp.abstained, latency);
     tracing::info!(
         command = via.name(),

@@ -4,7 +4,7 @@ use anyhow::Result;
 use serenity::all::CommandInteraction;
 
 use super::format::{self, Reply};
-use super::{Handler, blocking, option};
+use super::{Handler, compute, option};
 use crate::lookup::{Choice, CompleteKind, MAX_CHOICE_CHARS, MAX_CHOICES};
 
 pub async fn salary(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
@@ -12,7 +12,7 @@ pub async fn salary(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
     let level = option(cmd, "level").and_then(crate::corpus::Level::parse);
     let region = option(cmd, "region").map(str::to_string);
     let k = h.data.knowledge();
-    let r = blocking(move || k.lookup.salary(&role, level, region.as_deref())).await?;
+    let r = compute(move || k.lookup.salary(&role, level, region.as_deref())).await?;
     Ok(match r {
         Ok(a) => format::salary(&a),
         Err(e) => format::not_found(&e),
@@ -22,7 +22,7 @@ pub async fn salary(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 pub async fn cert(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
     let name = option(cmd, "name").unwrap_or("").to_string();
     let k = h.data.knowledge();
-    let r = blocking(move || k.lookup.cert(&name)).await?;
+    let r = compute(move || k.lookup.cert(&name)).await?;
     Ok(match r {
         Ok(a) => format::cert(&a),
         Err(e) => format::not_found(&e),
@@ -34,7 +34,7 @@ pub async fn cert(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 pub async fn faq(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
     let topic = option(cmd, "topic").unwrap_or("").to_string();
     let k = h.data.knowledge();
-    let doc = blocking(move || {
+    let doc = compute(move || {
         let e = &k.engine;
         e.document(&topic).or_else(|| {
             let hits = e.titles_matching(&topic, 1);
@@ -54,7 +54,7 @@ pub async fn faq(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 /// A related-entry button: the entry in full, for the member who clicked.
 pub async fn open_entry(h: &Handler, id: &str) -> Result<Reply> {
     let (k, id) = (h.data.knowledge(), id.to_string());
-    let doc = blocking(move || k.engine.document(&id)).await?;
+    let doc = compute(move || k.engine.document(&id)).await?;
     Ok(match doc {
         Some(d) => format::document(&d, true),
         None => Reply::text("That entry is no longer in the FAQ.", true),
@@ -76,7 +76,7 @@ pub async fn autocomplete(h: &Handler, cmd: &CommandInteraction) -> Result<Vec<C
         _ => return Ok(Vec::new()),
     };
     let k = h.data.knowledge();
-    blocking(move || match kind {
+    compute(move || match kind {
         Some(kind) => k.lookup.complete(kind, &partial),
         None => k
             .engine

@@ -15,7 +15,7 @@ pub mod format;
 pub mod lookups;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -26,6 +26,7 @@ use serenity::all::{
     Interaction, Message, Ready, ResolvedValue, ResumedEvent, ShardManager, ShardStageUpdateEvent,
     UserId,
 };
+use tokio::sync::Semaphore;
 
 use crate::config::{Config, Token};
 use crate::engine::Knowledge;
@@ -121,13 +122,28 @@ pub struct Handler {
     pub settings: Settings,
 }
 
-/// Runs `f` on the blocking pool (engine work must not stall the gateway).
+/// Runs `f` on the blocking pool: work that waits (a store write, a reload)
+/// must not stall the gateway.
 pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .context("engine task failed")
+}
+
+/// Runs CPU-bound engine work `f` on the blocking pool, at most one task per
+/// core at a time: a burst of questions waits as cheap futures rather than
+/// as threads taking turns on the cores (each with its own stack and
+/// allocator arena), so memory stays flat and the queue drains in order.
+pub(crate) async fn compute<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    static CORES: LazyLock<Semaphore> = LazyLock::new(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    });
+    let _permit = CORES.acquire().await.context("engine pool closed")?;
+    blocking(f).await
 }
 
 /// A string option of a command (or of its subcommand).
