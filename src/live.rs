@@ -70,7 +70,7 @@ impl Live {
         let started = Instant::now();
         match Knowledge::load(&self.faq, &self.index) {
             Ok(k) => {
-                let (documents, entries) = (k.engine.documents, k.corpus.entries.len());
+                let (documents, entries) = (k.engine.documents, k.entries);
                 *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(k);
                 let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
                 self.reloads_ok.fetch_add(1, Ordering::Relaxed);

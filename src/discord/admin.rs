@@ -130,7 +130,7 @@ async fn stats(h: &Handler) -> Result<Reply> {
             s.answered,
             s.unanswered,
             live.generation.load(Ordering::SeqCst),
-            k.corpus.entries.len(),
+            k.entries,
             live.reloads_ok.load(Ordering::Relaxed),
             live.reloads_failed.load(Ordering::Relaxed),
         ))

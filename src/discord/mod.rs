@@ -50,7 +50,7 @@ impl Data {
     pub fn new(live: Arc<Live>, store: Arc<Store>, metrics: Arc<Metrics>) -> Data {
         let k = live.get();
         metrics.knowledge(
-            k.corpus.entries.len() as u64,
+            k.entries as u64,
             live.generation.load(std::sync::atomic::Ordering::SeqCst),
         );
         Data {
