@@ -15,7 +15,8 @@ pub mod format;
 pub mod lookups;
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -26,7 +27,6 @@ use serenity::all::{
     Interaction, Message, Ready, ResolvedValue, ResumedEvent, ShardManager, ShardStageUpdateEvent,
     UserId,
 };
-use tokio::sync::Semaphore;
 
 use crate::config::{Config, Token};
 use crate::engine::Knowledge;
@@ -132,18 +132,45 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .context("engine task failed")
 }
 
-/// Runs CPU-bound engine work `f` on the blocking pool, at most one task per
-/// core at a time: a burst of questions waits as cheap futures rather than
-/// as threads taking turns on the cores (each with its own stack and
-/// allocator arena), so memory stays flat and the queue drains in order.
+/// Runs CPU-bound engine work `f` on the engine's own threads, one per
+/// core: a burst of questions waits in their queue, in order, rather than
+/// as blocking-pool threads taking turns on the cores. Engine allocations
+/// then stay on those few threads' allocator arenas, instead of spreading
+/// over every thread the blocking pool grows (store writes included).
 pub(crate) async fn compute<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
-    static CORES: LazyLock<Semaphore> = LazyLock::new(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    type Job = Box<dyn FnOnce() + Send>;
+    static QUEUE: LazyLock<mpsc::Sender<Job>> = LazyLock::new(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
+            let rx = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name(format!("careerbot-engine-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            // A panic drops the job's reply sender: the caller
+                            // gets an error, and the thread lives on.
+                            Ok(job) => drop(std::panic::catch_unwind(AssertUnwindSafe(job))),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("the engine threads start");
+        }
+        tx
     });
-    let _permit = CORES.acquire().await.context("engine pool closed")?;
-    blocking(f).await
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    QUEUE
+        .send(Box::new(move || drop(reply.send(f()))))
+        .map_err(|_| anyhow::anyhow!("the engine threads stopped"))?;
+    answer.await.context("engine task failed")
 }
 
 /// A string option of a command (or of its subcommand).
@@ -521,4 +548,19 @@ pub async fn serve(config: Config, token: Token) -> Result<()> {
         }
     });
     client.start().await.context("Discord connection failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compute;
+
+    #[tokio::test]
+    async fn a_panicking_engine_task_fails_alone_and_the_engine_threads_keep_serving() {
+        let failed = compute(|| -> u32 { panic!("a bug in the engine") }).await;
+        assert!(failed.is_err());
+        // More tasks than threads, all answered, each with its own result.
+        let all = futures::future::join_all((0..32u32).map(|i| compute(move || i * 2))).await;
+        let doubled: Vec<u32> = all.into_iter().map(Result::unwrap).collect();
+        assert_eq!(doubled, (0..32).map(|i| i * 2).collect::<Vec<_>>());
+    }
 }
