@@ -3,9 +3,9 @@
 //! `/faqadmin unanswered`.
 //!
 //! Storage is one append-only JSON-lines file, `events.jsonl` in `data_dir`.
-//! Every event is written as one whole line with a single `write_all` and made
-//! durable with `fsync` before the call returns; events written while an
-//! `fsync` runs share the next one (group commit). On open the file is replayed
+//! Every event is written as one whole line with a single `write_all`, is in
+//! the aggregates when the call returns, and is made durable by a flusher
+//! thread within one `fsync` (see [`Store::flush`] to wait for it). On open the file is replayed
 //! into in-memory aggregates: a torn last line (a crash mid-write) is dropped
 //! and truncated away so the next append starts on a clean line; a corrupt
 //! line elsewhere is skipped with a warning naming `path:line`.
@@ -22,8 +22,9 @@ use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
@@ -138,16 +139,81 @@ pub struct Stats {
 }
 
 /// The durable log. `Send + Sync`: share it in an `Arc` and call it from
-/// `spawn_blocking` (every write waits for `fsync`).
+/// `spawn_blocking` (a write is a system call; it never waits for `fsync`).
 pub struct Store {
     path: PathBuf,
     salt: [u8; 16],
     inner: Mutex<Inner>,
-    /// The same file, for `fsync` outside `inner`'s lock, and how many of
-    /// its bytes are known durable: appends that arrive while one `fsync`
-    /// runs are made durable together by the next (group commit), so the
-    /// rate of events is not bounded by the disk's `fsync` time.
-    durable: Mutex<(File, u64)>,
+    flush: Arc<Flush>,
+    flusher: Option<JoinHandle<()>>,
+}
+
+/// What the store and its flusher thread share. The flusher `fsync`s
+/// whenever bytes were written since its last `fsync`, so that every event
+/// is durable within one `fsync` of being written, and events written during
+/// one `fsync` share the next (group commit): neither the event rate nor a
+/// reply waits on the disk, and a crash loses at most the events of the
+/// `fsync` under way.
+struct Flush {
+    /// The log file (another handle), for `fsync` outside `inner`'s lock.
+    file: File,
+    state: Mutex<FlushState>,
+    /// Wakes the flusher: bytes were written, or the store is closing.
+    work: Condvar,
+    /// Wakes [`Store::flush`]: an `fsync` finished (or failed).
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    written: u64,
+    durable: u64,
+    /// The last `fsync` failed (retried on the next write or after a pause).
+    error: Option<String>,
+    closing: bool,
+}
+
+impl Flush {
+    fn state(&self) -> MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The flusher thread's loop, until the store closes with nothing left
+    /// to flush (or nothing that can be).
+    fn run(&self, path: &Path) {
+        let mut st = self.state();
+        loop {
+            if st.written <= st.durable || st.error.is_some() {
+                if st.closing {
+                    return;
+                }
+                // After a failure, try again in a while even without writes.
+                st = match st.error {
+                    Some(_) => {
+                        self.work
+                            .wait_timeout(st, Duration::from_secs(1))
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0
+                    }
+                    None => self.work.wait(st).unwrap_or_else(|p| p.into_inner()),
+                };
+                st.error = None;
+                continue;
+            }
+            let target = st.written;
+            drop(st);
+            let synced = self.file.sync_data();
+            st = self.state();
+            match synced {
+                Ok(()) => st.durable = st.durable.max(target),
+                Err(e) => {
+                    tracing::error!(path = %path.display(), error = %e, "cannot fsync the event log");
+                    st.error = Some(e.to_string());
+                }
+            }
+            self.done.notify_all();
+        }
+    }
 }
 
 struct Inner {
@@ -267,10 +333,29 @@ impl Store {
                     source,
                 })?;
         }
-        let sync = file.try_clone().map_err(|source| StoreError::Open {
-            path: path.clone(),
-            source,
-        })?;
+        let flush = Arc::new(Flush {
+            file: file.try_clone().map_err(|source| StoreError::Open {
+                path: path.clone(),
+                source,
+            })?,
+            state: Mutex::new(FlushState {
+                written: keep as u64,
+                durable: keep as u64,
+                ..FlushState::default()
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+        });
+        let flusher = {
+            let (flush, log) = (Arc::clone(&flush), path.clone());
+            std::thread::Builder::new()
+                .name("careerbot-store-flush".into())
+                .spawn(move || flush.run(&log))
+                .map_err(|source| StoreError::Open {
+                    path: path.clone(),
+                    source,
+                })?
+        };
         Ok(Store {
             path,
             salt,
@@ -279,7 +364,8 @@ impl Store {
                 len: keep as u64,
                 agg,
             }),
-            durable: Mutex::new((sync, keep as u64)),
+            flush,
+            flusher: Some(flusher),
         })
     }
 
@@ -330,10 +416,7 @@ impl Store {
             voter,
             up,
         };
-        let (outcome, end) = self.write_locked(&mut inner, ev)?;
-        drop(inner);
-        self.sync_through(end)?;
-        Ok(outcome)
+        self.write_locked(&mut inner, ev)
     }
 
     /// Recent unanswered questions, newest first, identical ones grouped;
@@ -396,16 +479,13 @@ impl Store {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends `ev` and returns once it is durable.
     fn append(&self, ev: Event) -> Result<VoteOutcome, StoreError> {
-        let (outcome, end) = self.write_locked(&mut self.lock(), ev)?;
-        self.sync_through(end)?;
-        Ok(outcome)
+        self.write_locked(&mut self.lock(), ev)
     }
 
-    /// Writes one whole line and updates the aggregates; returns where the
-    /// line ends in the file, for [`Store::sync_through`].
-    fn write_locked(&self, inner: &mut Inner, ev: Event) -> Result<(VoteOutcome, u64), StoreError> {
+    /// Writes one whole line, updates the aggregates and hands the line to
+    /// the flusher.
+    fn write_locked(&self, inner: &mut Inner, ev: Event) -> Result<VoteOutcome, StoreError> {
         let mut line = serde_json::to_string(&ev).map_err(|e| StoreError::Write {
             path: self.path.clone(),
             source: io::Error::other(e),
@@ -421,23 +501,27 @@ impl Store {
             });
         }
         inner.len += line.len() as u64;
-        Ok((inner.agg.apply(ev), inner.len))
+        let mut st = self.flush.state();
+        st.written = st.written.max(inner.len);
+        self.flush.work.notify_one();
+        Ok(inner.agg.apply(ev))
     }
 
-    /// Returns once the file's first `end` bytes are durable: at once if an
-    /// `fsync` that began after they were written has finished, else after
-    /// one that covers every line written so far.
-    fn sync_through(&self, end: u64) -> Result<(), StoreError> {
-        let mut durable = self.durable.lock().unwrap_or_else(|p| p.into_inner());
-        if durable.1 >= end {
-            return Ok(());
+    /// Returns once every event recorded before the call is durable, or
+    /// the `fsync` that should have made it so failed.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let target = self.lock().len;
+        let mut st = self.flush.state();
+        while st.durable < target {
+            if let Some(e) = &st.error {
+                return Err(StoreError::Write {
+                    path: self.path.clone(),
+                    source: io::Error::other(e.clone()),
+                });
+            }
+            self.flush.work.notify_one();
+            st = self.flush.done.wait(st).unwrap_or_else(|p| p.into_inner());
         }
-        let written = self.lock().len;
-        durable.0.sync_data().map_err(|source| StoreError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
-        durable.1 = written;
         Ok(())
     }
 
@@ -448,6 +532,17 @@ impl Store {
         h.write(&user.to_le_bytes());
         h.write(&message.to_le_bytes());
         format!("{:016x}", h.finish())
+    }
+}
+
+impl Drop for Store {
+    /// Lets the flusher make the last events durable, then stops it.
+    fn drop(&mut self) {
+        self.flush.state().closing = true;
+        self.flush.work.notify_one();
+        if let Some(t) = self.flusher.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -934,6 +1029,22 @@ mod tests {
         let q = &s.unanswered(1)[0].question;
         assert_eq!(q.chars().count(), MAX_QUESTION_CHARS);
         assert_eq!(clean_question("  <@abc> <@!> x "), "<@abc> <@!> x");
+    }
+
+    #[test]
+    fn flush_waits_until_the_flusher_has_synced_every_recorded_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        for i in 0..50 {
+            s.record_unanswered("ask", &format!("q {i}")).unwrap();
+        }
+        // Recorded events are in the aggregates at once, durable or not.
+        assert_eq!(s.stats().unanswered, 50);
+        s.flush().unwrap();
+        let len = s.lock().len;
+        let st = s.flush.state();
+        assert_eq!((st.written, st.durable), (len, len));
+        assert!(st.error.is_none());
     }
 
     #[test]
