@@ -370,6 +370,62 @@ fn a_corrupt_index_is_rebuilt_instead_of_crashing() {
     assert!(!index.join(".building-leftover").exists());
 }
 
+#[test]
+fn a_missing_or_damaged_engine_file_is_rebuilt_with_the_index() {
+    let build = |index: &Path| {
+        let o = careerbot(
+            &["--faq", s(&fixture()), "--index", s(index), "index"],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        index.join(
+            std::fs::read_to_string(index.join("CURRENT"))
+                .unwrap()
+                .trim(),
+        )
+    };
+    for damage in ["missing", "truncated", "from another index"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = tmp.path().join("index");
+        let live = build(&index);
+        let engine_file = live.join("engine.bin");
+        let bytes = std::fs::read(&engine_file).unwrap();
+        match damage {
+            "missing" => std::fs::remove_file(&engine_file).unwrap(),
+            "truncated" => std::fs::write(&engine_file, &bytes[..bytes.len() / 2]).unwrap(),
+            _ => {
+                // A whole, valid file that describes another index's segments.
+                let other = build(&tmp.path().join("other"));
+                std::fs::copy(other.join("engine.bin"), &engine_file).unwrap();
+            }
+        }
+        let o = careerbot(
+            &[
+                "--faq",
+                s(&fixture()),
+                "--index",
+                s(&index),
+                "ask",
+                "--json",
+                "can i wfh",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{damage}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains("remote-work"),
+            "{damage}: {}",
+            stdout(&o)
+        );
+        let now = std::fs::read_to_string(index.join("CURRENT")).unwrap();
+        assert_ne!(
+            index.join(now.trim()),
+            live,
+            "{damage}: the index was not rebuilt"
+        );
+    }
+}
+
 /// The quality floor: Recall@1 and off-topic abstention on the project's own
 /// eval sets (written from the guides, not from faq/; the holdout sets were
 /// written blind, before the content was tuned). Raise the floors when
