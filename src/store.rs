@@ -5,10 +5,11 @@
 //! Storage is one append-only JSON-lines file, `events.jsonl` in `data_dir`.
 //! Every event is written as one whole line with a single `write_all`, is in
 //! the aggregates when the call returns, and is made durable by a flusher
-//! thread within one `fsync` (see [`Store::flush`] to wait for it). On open the file is replayed
-//! into in-memory aggregates: a torn last line (a crash mid-write) is dropped
-//! and truncated away so the next append starts on a clean line; a corrupt
-//! line elsewhere is skipped with a warning naming `path:line`.
+//! thread within one `fsync` ([`Store::flush`] waits for it). On open the
+//! file is replayed into in-memory aggregates: a torn last line (a crash
+//! mid-write) is dropped and truncated away so the next append starts on a
+//! clean line; a corrupt line elsewhere is skipped with a warning naming
+//! `path:line`.
 //!
 //! It holds no more than it needs: answered questions keep only the command and
 //! the entry id (not the question); unanswered ones keep the question text,
