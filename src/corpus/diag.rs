@@ -117,15 +117,29 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    edit_distance_within(&a, &b, usize::MAX, &mut Vec::new()).expect("no bound to exceed")
+}
+
+/// [`edit_distance`] of `a` and `b` when it is at most `max`, else `None`.
+/// Gives up once two consecutive rows are all over `max`: every later cell
+/// derives from those two rows plus at least one edit. `d` is scratch space
+/// for the table (the engine reuses one across its vocabulary).
+pub fn edit_distance_within(
+    a: &[char],
+    b: &[char],
+    max: usize,
+    d: &mut Vec<usize>,
+) -> Option<usize> {
     let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for i in 0..=a.len() {
-        d[i * w] = i;
-    }
+    d.clear();
+    d.resize((a.len() + 1) * w, 0);
     for (j, cell) in d.iter_mut().enumerate().take(w) {
         *cell = j;
     }
+    let mut previous_over = false;
     for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut v = (d[(i - 1) * w + j] + 1)
@@ -135,9 +149,16 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
                 v = v.min(d[(i - 2) * w + j - 2] + 1);
             }
             d[i * w + j] = v;
+            row_min = row_min.min(v);
         }
+        let over = row_min > max;
+        if over && previous_over {
+            return None;
+        }
+        previous_over = over;
     }
-    d[a.len() * w + b.len()]
+    let v = d[a.len() * w + b.len()];
+    (v <= max).then_some(v)
 }
 
 /// The closest candidate within a small edit distance, for `hint: did you mean`.
@@ -159,6 +180,32 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+
+    #[test]
+    fn bounded_edit_distance_is_exact_within_its_bound_and_none_beyond() {
+        let words = [
+            "",
+            "rhit",
+            "rhia",
+            "growth",
+            "grwoth",
+            "certificate",
+            "certifcate",
+            "informatics",
+            "infomatics",
+            "coding",
+        ];
+        for a in words {
+            for b in words {
+                let full = edit_distance(a, b);
+                let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                for max in 0..4 {
+                    let bounded = edit_distance_within(&a, &b, max, &mut Vec::new());
+                    assert_eq!(bounded, (full <= max).then_some(full), "{a:?} {b:?} {max}");
+                }
+            }
+        }
     }
 
     #[test]

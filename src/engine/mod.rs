@@ -31,6 +31,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::corpus::Diagnostics;
+use crate::corpus::diag::edit_distance_within;
 use crate::index::{self, Fields};
 use phrase::{PhrasePostings, StoredPhrase};
 use query::{Slot, Synonyms};
@@ -484,58 +485,69 @@ impl Engine {
         slots
     }
 
-    /// The question as SHOULD clauses: each alternative of each slot in each
-    /// field, boosted. The flag tells whether a phrase had to be queried
-    /// with a `PhraseQuery` (synonyms other than those the index was built with).
-    fn clauses(&self, slots: &[Slot]) -> (Vec<topk::Clause>, bool) {
-        let f = self.fields;
-        let field = |n: FieldName| match n {
+    /// Each known alternative of each slot (every term in the index), with
+    /// its weight: a typo correction and a synonym count for less than the
+    /// word as typed.
+    fn weighted_alternatives<'a>(
+        &'a self,
+        slots: &'a [Slot],
+    ) -> impl Iterator<Item = (&'a [String], f32)> + 'a {
+        slots.iter().flat_map(move |s| {
+            let typo = if s.corrected.is_some() { 0.6 } else { 1.0 };
+            s.alts.iter().enumerate().filter_map(move |(k, alt)| {
+                let syn = if k == 0 { 1.0 } else { 0.7 };
+                (!alt.iter().any(|t| self.df(t) == 0)).then_some((alt.as_slice(), syn * typo))
+            })
+        })
+    }
+
+    fn field(&self, name: FieldName) -> tantivy::schema::Field {
+        let f = &self.fields;
+        match name {
             FieldName::Question => f.question,
             FieldName::Aliases => f.aliases,
             FieldName::Headings => f.headings,
             FieldName::Body => f.body,
             FieldName::Tags => f.tags,
-        };
+        }
+    }
+
+    /// The question as SHOULD clauses: each alternative of each slot in each
+    /// field, boosted. The flag tells whether a phrase had to be queried
+    /// with a `PhraseQuery` (synonyms other than those the index was built with).
+    fn clauses(&self, slots: &[Slot]) -> (Vec<topk::Clause>, bool) {
         let mut clauses = Vec::new();
         let mut phrase_query = false;
-        for s in slots {
-            let typo = if s.corrected.is_some() { 0.6 } else { 1.0 };
-            for (k, alt) in s.alts.iter().enumerate() {
-                if alt.iter().any(|t| self.df(t) == 0) {
-                    continue;
-                }
-                let syn = if k == 0 { 1.0 } else { 0.7 };
-                let stored = self.phrases.get(alt.as_slice());
-                for (name, boost) in FIELD_BOOSTS {
-                    let fld = field(name);
-                    let terms: Vec<Term> =
-                        alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
-                    // A clause that matches in no segment gives Tantivy an
-                    // empty scorer, which it drops before combining the
-                    // others: leaving it out changes nothing but the work.
-                    let (q, phrase): (Box<dyn Query>, _) = if alt.len() == 1 {
-                        if self.field_doc_freq(fld, Some(&alt[0])) == Some(0) {
-                            continue;
-                        }
-                        let q = TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs);
-                        (Box::new(q), None)
-                    } else if let Some(stored) = stored {
-                        match &stored[name as usize] {
-                            Some(p) => (Box::new(p.clone()), Some(p.clone())),
-                            None => continue,
-                        }
-                    } else {
-                        phrase_query = true;
-                        (Box::new(PhraseQuery::new(terms.clone())), None)
-                    };
-                    let boost = boost * syn * typo;
-                    clauses.push(topk::Clause {
-                        query: Box::new(BoostQuery::new(q, boost)),
-                        terms,
-                        boost,
-                        phrase,
-                    });
-                }
+        for (alt, weight) in self.weighted_alternatives(slots) {
+            let stored = self.phrases.get(alt);
+            for (name, boost) in FIELD_BOOSTS {
+                let fld = self.field(name);
+                let terms: Vec<Term> = alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
+                // A clause that matches in no segment gives Tantivy an
+                // empty scorer, which it drops before combining the
+                // others: leaving it out changes nothing but the work.
+                let (q, phrase): (Box<dyn Query>, _) = if alt.len() == 1 {
+                    if self.field_doc_freq(fld, Some(&alt[0])) == Some(0) {
+                        continue;
+                    }
+                    let q = TermQuery::new(terms[0].clone(), IndexRecordOption::WithFreqs);
+                    (Box::new(q), None)
+                } else if let Some(stored) = stored {
+                    match &stored[name as usize] {
+                        Some(p) => (Box::new(p.clone()), Some(p.clone())),
+                        None => continue,
+                    }
+                } else {
+                    phrase_query = true;
+                    (Box::new(PhraseQuery::new(terms.clone())), None)
+                };
+                let boost = boost * weight;
+                clauses.push(topk::Clause {
+                    query: Box::new(BoostQuery::new(q, boost)),
+                    terms,
+                    boost,
+                    phrase,
+                });
             }
         }
         (clauses, phrase_query)
@@ -871,42 +883,6 @@ fn letters(word: impl Iterator<Item = char>) -> u64 {
     word.fold(0, |set, c| set | 1 << (c as u32 % 64))
 }
 
-/// [`crate::corpus::diag::edit_distance`] of `a` and `b` when it is at most
-/// `max`, else `None`. Gives up once two consecutive rows are all over `max`:
-/// every later cell derives from those two rows plus at least one edit.
-/// `d` is scratch space for the table.
-fn edit_distance_within(a: &[char], b: &[char], max: usize, d: &mut Vec<usize>) -> Option<usize> {
-    let w = b.len() + 1;
-    d.clear();
-    d.resize((a.len() + 1) * w, 0);
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
-    }
-    let mut previous_over = false;
-    for i in 1..=a.len() {
-        d[i * w] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-            row_min = row_min.min(v);
-        }
-        let over = row_min > max;
-        if over && previous_over {
-            return None;
-        }
-        previous_over = over;
-    }
-    let v = d[a.len() * w + b.len()];
-    (v <= max).then_some(v)
-}
-
 /// A retrieved document as re-ranked.
 struct Candidate {
     score: f32,
@@ -1035,43 +1011,21 @@ mod tests {
             searcher: &Searcher,
             slots: &[Slot],
         ) -> Vec<(f32, DocAddress)> {
-            let f = self.fields;
-            let fields = [
-                (FieldName::Question, f.question),
-                (FieldName::Aliases, f.aliases),
-                (FieldName::Headings, f.headings),
-                (FieldName::Body, f.body),
-                (FieldName::Tags, f.tags),
-            ];
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for s in slots {
-                let typo = if s.corrected.is_some() { 0.6 } else { 1.0 };
-                for (k, alt) in s.alts.iter().enumerate() {
-                    if alt.iter().any(|t| self.df(t) == 0) {
-                        continue;
-                    }
-                    let syn = if k == 0 { 1.0 } else { 0.7 };
-                    for (name, boost) in FIELD_BOOSTS {
-                        let fld = fields
-                            .iter()
-                            .find(|(n, _)| *n as usize == name as usize)
-                            .unwrap()
-                            .1;
-                        let terms: Vec<Term> =
-                            alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
-                        let q: Box<dyn Query> = if alt.len() == 1 {
-                            Box::new(TermQuery::new(
-                                terms[0].clone(),
-                                IndexRecordOption::WithFreqs,
-                            ))
-                        } else {
-                            Box::new(PhraseQuery::new(terms))
-                        };
-                        clauses.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(q, boost * syn * typo)),
-                        ));
-                    }
+            for (alt, weight) in self.weighted_alternatives(slots) {
+                for (name, boost) in FIELD_BOOSTS {
+                    let fld = self.field(name);
+                    let terms: Vec<Term> =
+                        alt.iter().map(|t| Term::from_field_text(fld, t)).collect();
+                    let q: Box<dyn Query> = if alt.len() == 1 {
+                        Box::new(TermQuery::new(
+                            terms[0].clone(),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    } else {
+                        Box::new(PhraseQuery::new(terms))
+                    };
+                    clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost * weight))));
                 }
             }
             searcher
