@@ -159,6 +159,8 @@ pub struct Engine {
     doc_terms: Vec<u32>,
     phrasings: Vec<Phrasing>,
     phrasing_terms: Vec<u32>,
+    /// By term id: whether some question, alias or heading uses the term.
+    in_phrasings: Vec<bool>,
     /// BM25 statistics, as Tantivy computes them, computed once.
     stats: Stats,
     /// Document ordinal by segment ordinal and doc id (`u32::MAX`: none).
@@ -275,6 +277,7 @@ impl Engine {
             doc_terms: prep.doc_terms,
             phrasings: Vec::with_capacity(prep.phrasing_ends.len()),
             phrasing_terms: prep.phrasing_terms,
+            in_phrasings: Vec::new(),
             stats,
             by_address: segments
                 .iter()
@@ -329,6 +332,10 @@ impl Engine {
         }
         // idf depends on the document count, known only now.
         engine.term_idf = engine.terms.iter().map(|&(_, df)| engine.idf(df)).collect();
+        engine.in_phrasings = vec![false; engine.terms.len()];
+        for &t in &engine.phrasing_terms {
+            engine.in_phrasings[t as usize] = true;
+        }
         let mut start = 0;
         for end in prep.phrasing_ends {
             let mut idf = 0.0;
@@ -456,6 +463,7 @@ impl Engine {
     fn analyse(&self, question: &str) -> Vec<Slot> {
         let mut analyzer = self.analyzer.clone();
         let mut slots = query::slots(&mut analyzer, &self.synonyms, question);
+        slots.retain(|s| !self.is_chatter(s));
         let max_idf = self.idf(0);
         for s in &mut slots {
             let known = |alt: &Vec<String>| alt.iter().all(|t| self.df(t) > 0);
@@ -483,6 +491,22 @@ impl Engine {
             }
         }
         slots
+    }
+
+    /// A word of the question that only wraps it: chat filler the knowledge
+    /// base does not use in its own questions, aliases or headings, or an
+    /// unknown scrap of one or two characters ("n", "r", "b4").
+    fn is_chatter(&self, s: &Slot) -> bool {
+        let [alt] = s.alts.as_slice() else {
+            return false;
+        };
+        let [stem] = alt.as_slice() else {
+            return false;
+        };
+        match self.vocab.get(stem) {
+            Some(&t) => query::is_filler(&s.surface) && !self.in_phrasings[t as usize],
+            None => query::is_filler(&s.surface) || s.surface.chars().count() <= 2,
+        }
     }
 
     /// Each known alternative of each slot (every term in the index), with

@@ -27,6 +27,42 @@ const STOPWORDS: &[&str] = &[
     "question", "tell", "say", "said", "ask", "asking", "best", "good", "better", "kind",
 ];
 
+/// Chat filler: words members wrap a question in ("honestly", "gonna",
+/// "never heard of") that say nothing about what they ask. Unlike
+/// stopwords they are dropped only when the knowledge base does not use
+/// them to state its own questions (see `Engine::analyse`), so a filler word
+/// that is a term of the trade there still counts. Rare in the guides, they
+/// would otherwise weigh as much as the topic itself. No nouns of a trade or
+/// topic belong here: an unknown topic is what makes a question off-topic.
+/// In order: pronouns and determiners, contractions and chat spellings,
+/// adverbs, conversational verbs and vague nouns.
+#[rustfmt::skip]
+const FILLER: &[&str] = &[
+    "he", "she", "her", "his", "our", "anything", "something", "everything", "nothing", "everyone",
+    "everybody", "somebody", "somewhere", "anywhere", "everywhere", "each", "every", "other",
+    "another", "such", "own", "same", "both", "either", "neither", "cant", "cannot", "wont",
+    "wouldnt", "couldnt", "shouldnt", "doesnt", "didnt", "arent", "wasnt", "aint", "theres",
+    "thats", "heres", "hows", "wheres", "whens", "ive", "youre", "theyre", "id", "youd", "itll",
+    "gonna", "gotta", "wanna", "kinda", "sorta", "lemme", "gimme", "dunno", "ima", "tryna", "bout",
+    "abt", "thinkin", "tbh", "ngl", "idk", "imo", "imho", "btw", "omg", "lmao", "haha", "fr",
+    "obv", "yeah", "yep", "yup", "nah", "nope", "hmm", "um", "uh", "oh", "ah", "bro", "dude",
+    "folks", "pls", "honestly", "literally", "basically", "seriously", "realistically", "probably",
+    "maybe", "perhaps", "definitely", "totally", "pretty", "quite", "rather", "super", "lately",
+    "recently", "currently", "already", "now", "today", "yet", "ever", "never", "always", "often",
+    "sometimes", "again", "anyway", "anyways", "though", "although", "even", "only", "else",
+    "instead", "besides", "otherwise", "almost", "enough", "especially", "exactly", "well", "sure",
+    "soon", "later", "ago", "once", "here", "around", "obviously", "whole", "total", "zero",
+    "think", "thinking", "thought", "heard", "hear", "saw", "seen", "see", "wonder", "wondering",
+    "curious", "guess", "feel", "feels", "seem", "seems", "going", "let", "lets", "stuff", "lot",
+    "lots", "bit", "luck", "idea", "point", "way",
+];
+
+/// Chat filler (see [`FILLER`]): dropped unless the knowledge base uses it.
+pub fn is_filler(word: &str) -> bool {
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| FILLER.iter().copied().collect());
+    SET.contains(word)
+}
+
 pub fn is_stopword(word: &str) -> bool {
     static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| STOPWORDS.iter().copied().collect());
     SET.contains(word)

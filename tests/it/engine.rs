@@ -26,6 +26,25 @@ fn synonyms_match_chat_words_and_phrases() {
 }
 
 #[test]
+fn chat_filler_around_a_question_neither_hides_the_answer_nor_answers_off_topic() {
+    let (k, _t) = knowledge();
+    for q in [
+        "honestly tho can i wfh? never heard of anyone doing it",
+        "ok so can u wfh n stuff, or nah",
+    ] {
+        assert_eq!(top(&k, q).as_deref(), Some("remote-work"), "{q}");
+    }
+    // Filler says nothing: with nothing else it is no question, and it
+    // does not pull an off-topic one onto an entry.
+    for q in [
+        "honestly tho, whats the point lol",
+        "honestly how do i become a pilot tho",
+    ] {
+        assert_eq!(top(&k, q), None, "{q}");
+    }
+}
+
+#[test]
 fn typos_in_long_words_still_match_but_never_outrank_a_real_match() {
     let (k, _t) = knowledge();
     assert_eq!(
