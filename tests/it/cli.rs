@@ -434,14 +434,17 @@ fn a_missing_or_damaged_engine_file_is_rebuilt_with_the_index() {
 fn answer_quality_stays_above_the_recorded_floor() {
     // Measured 2026-11-23 (Recall@1 / off-topic abstained): ours 0.992 /
     // 1.000, holdout 0.947 / 1.000, holdout2 0.957 / 0.952, holdout3 0.700 /
-    // 0.950. holdout3 is the chattiest; blind, before the chat-filler
-    // change, it scored 0.533 / 0.950 (the filler list was then written
-    // with its misses in view, so it is no longer blind).
+    // 0.950, holdout4 0.817 / 0.900. holdout3 is the chattiest; blind,
+    // before the chat-filler change, it scored 0.533 / 0.950 (the filler
+    // list was then written with its misses in view). holdout4 was written
+    // after that change, in the dev set's style, and measured blind: 0.817 /
+    // 0.900 (the build before the change: 0.767 / 0.950).
     for (set, offtopic, recall, abstention) in [
         ("questions", "offtopic", "0.95", "0.95"),
         ("holdout", "holdout-offtopic", "0.90", "0.92"),
         ("holdout2", "holdout2-offtopic", "0.89", "0.90"),
         ("holdout3", "holdout3-offtopic", "0.65", "0.90"),
+        ("holdout4", "holdout4-offtopic", "0.78", "0.85"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
