@@ -335,6 +335,21 @@ fn a_broken_edit_never_replaces_the_good_index() {
     assert!(index.join(good.trim()).join("careerbot.json").exists());
 }
 
+/// `careerbot ask --json "can i wfh"` on the fixture, with the index in `index`.
+fn ask_wfh(index: &Path) -> std::process::Output {
+    let faq = fixture();
+    let args = [
+        "--faq",
+        s(&faq),
+        "--index",
+        s(index),
+        "ask",
+        "--json",
+        "can i wfh",
+    ];
+    careerbot(&args, None)
+}
+
 #[test]
 fn a_corrupt_index_is_rebuilt_instead_of_crashing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -353,18 +368,7 @@ fn a_corrupt_index_is_rebuilt_instead_of_crashing() {
         std::fs::write(f.path(), b"garbage").unwrap();
     }
     std::fs::create_dir_all(index.join(".building-leftover")).unwrap();
-    let o = careerbot(
-        &[
-            "--faq",
-            s(&fixture()),
-            "--index",
-            s(&index),
-            "ask",
-            "--json",
-            "can i wfh",
-        ],
-        None,
-    );
+    let o = ask_wfh(&index);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("remote-work"));
     assert!(!index.join(".building-leftover").exists());
@@ -399,18 +403,7 @@ fn a_missing_or_damaged_engine_file_is_rebuilt_with_the_index() {
                 std::fs::copy(other.join("engine.bin"), &engine_file).unwrap();
             }
         }
-        let o = careerbot(
-            &[
-                "--faq",
-                s(&fixture()),
-                "--index",
-                s(&index),
-                "ask",
-                "--json",
-                "can i wfh",
-            ],
-            None,
-        );
+        let o = ask_wfh(&index);
         assert!(o.status.success(), "{damage}: {}", stderr(&o));
         assert!(
             stdout(&o).contains("remote-work"),
