@@ -21,6 +21,7 @@
 //! index is built beforehand by the parent, as a deployed bot finds it.
 //! Figures only; nothing is asserted (timing belongs here, never in a test).
 
+mod common;
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/it/fake_discord.rs"]
 mod fake_discord;
@@ -36,6 +37,7 @@ use careerbot::discord;
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use common::{pct, status};
 use fake_discord::{FakeDiscord, Request};
 
 /// The fake's default log path is relative to this (the bench sends its log
@@ -59,24 +61,6 @@ const TARGET_P99: Duration = Duration::from_millis(50);
 const TARGET_RSS_MB: f64 = 150.0;
 
 const PHASE_ENV: &str = "CAREERBOT_BOT_BENCH_PHASE";
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-/// A field of /proc/self/status (VmRSS, VmHWM = peak VmRSS, RssAnon,
-/// RssFile), in bytes.
-fn status(name: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
 
 /// VmRSS and VmHWM (peak) of this process, in bytes.
 fn memory() -> (u64, u64) {
@@ -327,12 +311,7 @@ async fn phase(label: &str, faq: &Path, index: &Path, out: &Path) {
         .unwrap();
     let shards = Arc::clone(&client.shard_manager);
     tokio::spawn(async move { client.start().await });
-    fake.wait_for("command registration", |f| {
-        f.requests()
-            .into_iter()
-            .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
-    })
-    .await;
+    fake.wait_request("PUT", "/commands").await;
     let ready = t.elapsed();
     let (at_ready, _) = memory();
     println!(
@@ -461,14 +440,7 @@ fn main() {
 
     let big = tmp.path().join(format!("faq-{SCALE}x"));
     let (corpus, _) = careerbot::corpus::load(&faq);
-    for (rel, text) in careerbot::synth::generate(&corpus, SCALE, SEED) {
-        let p = big.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    for f in ["sources.toml", "synonyms.toml"] {
-        std::fs::copy(faq.join(f), big.join(f)).unwrap();
-    }
+    careerbot::synth::write(&faq, &corpus, SCALE, SEED, &big).unwrap();
     drop(corpus);
     // Flush the 20,000 files just written, or the disk's writeback lands on
     // the run (the bot fsyncs its event log on every answer).

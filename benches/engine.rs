@@ -15,20 +15,19 @@
 //! move. `CAREERBOT_BENCH_ONLY=shipped` (or `100x`) runs one corpus.
 //! Figures only; nothing is asserted (timing belongs here, never in a test).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use careerbot::engine::Knowledge;
 use careerbot::eval::read_jsonl;
+use common::pct;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, TEXT};
 use tantivy::{Index, IndexReader, TantivyDocument, Term};
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn dir_size(p: &Path) -> u64 {
     std::fs::read_dir(p)
@@ -48,12 +47,7 @@ fn dir_size(p: &Path) -> u64 {
 
 /// A field of /proc/self/status (VmRSS, VmHWM = peak VmRSS), in MiB.
 fn status_mib(name: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    common::status(name) as f64 / (1024.0 * 1024.0)
 }
 
 /// Latencies of one engine: every answer, and each question's median.
@@ -366,14 +360,7 @@ fn big(faq: &Path, questions: &[String], question_file: &Path) {
     let big = tempfile::tempdir().unwrap();
     let (corpus, _) = careerbot::corpus::load(faq);
     let t = Instant::now();
-    for (rel, text) in careerbot::synth::generate(&corpus, scale, 42) {
-        let p = big.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-    for f in ["sources.toml", "synonyms.toml"] {
-        std::fs::copy(faq.join(f), big.path().join(f)).unwrap();
-    }
+    careerbot::synth::write(faq, &corpus, scale, 42, big.path()).unwrap();
     println!("[{scale}x] generated in {:?}", t.elapsed());
     measure(&format!("{scale}x"), big.path(), questions, question_file);
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use std::io::{BufRead, Write};
@@ -201,20 +201,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     out.display()
                 );
             }
-            let files = crate::synth::generate(&corpus, scale, seed);
-            for (rel, text) in &files {
-                let p = out.join(rel);
-                std::fs::create_dir_all(p.parent().unwrap_or(&out))?;
-                std::fs::write(&p, text)
-                    .with_context(|| format!("cannot write `{}`", p.display()))?;
-            }
-            for f in ["sources.toml", "synonyms.toml"] {
-                std::fs::copy(cli.faq.join(f), out.join(f))
-                    .with_context(|| format!("cannot copy `{f}`"))?;
-            }
+            let written = crate::synth::write(&cli.faq, &corpus, scale, seed, &out)?;
             println!(
                 "wrote {} files ({}× `{}`, seed {seed}) to `{}`",
-                files.len() + 2,
+                written,
                 scale,
                 cli.faq.display(),
                 out.display()

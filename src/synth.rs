@@ -10,6 +10,10 @@
 //! [`load_questions`] is the matching load generator: seeded chat-style
 //! questions, on- and off-topic, for the bot's load run.
 
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
 use crate::corpus::Corpus;
 
 /// xorshift64*: small, seeded, reproducible everywhere.
@@ -32,6 +36,23 @@ impl Rng {
 
 fn toml_str(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Writes [`generate`]'s files into `out`, plus `sources.toml` and
+/// `synonyms.toml` copied from `faq` (the folder `corpus` was loaded from):
+/// a knowledge base `careerbot` can load. Returns how many files it wrote.
+pub fn write(faq: &Path, corpus: &Corpus, scale: usize, seed: u64, out: &Path) -> Result<usize> {
+    let files = generate(corpus, scale, seed);
+    for (rel, text) in &files {
+        let p = out.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(out))
+            .with_context(|| format!("cannot create `{}`", out.display()))?;
+        std::fs::write(&p, text).with_context(|| format!("cannot write `{}`", p.display()))?;
+    }
+    for f in ["sources.toml", "synonyms.toml"] {
+        std::fs::copy(faq.join(f), out.join(f)).with_context(|| format!("cannot copy `{f}`"))?;
+    }
+    Ok(files.len() + 2)
 }
 
 /// The generated files as (path relative to the new faq folder, contents).

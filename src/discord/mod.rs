@@ -129,7 +129,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .context("engine task failed")
+        .context("background task failed")
 }
 
 /// Runs CPU-bound engine work `f` on the engine's own threads, one per

@@ -525,15 +525,9 @@ impl Engine {
         })
     }
 
+    /// The index field of `name` ([`prepared::text_fields`] is in `FieldName` order).
     fn field(&self, name: FieldName) -> tantivy::schema::Field {
-        let f = &self.fields;
-        match name {
-            FieldName::Question => f.question,
-            FieldName::Aliases => f.aliases,
-            FieldName::Headings => f.headings,
-            FieldName::Body => f.body,
-            FieldName::Tags => f.tags,
-        }
+        self.stats.fields[name as usize]
     }
 
     /// The question as SHOULD clauses: each alternative of each slot in each

@@ -68,14 +68,11 @@ pub fn is_stopword(word: &str) -> bool {
     SET.contains(word)
 }
 
-/// One token of the analysed text: its lowercased surface form and its stem,
-/// with byte offsets into the original text.
+/// One token of the analysed text: its lowercased surface form and its stem.
 #[derive(Debug, Clone)]
 pub struct Tok {
     pub surface: String,
     pub stem: String,
-    pub from: usize,
-    pub to: usize,
 }
 
 pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
@@ -86,8 +83,6 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Tok> {
         out.push(Tok {
             surface: text[t.offset_from..t.offset_to].to_lowercase(),
             stem: t.text.clone(),
-            from: t.offset_from,
-            to: t.offset_to,
         });
     }
     out

@@ -111,12 +111,7 @@ impl Bot {
         let shards = Arc::clone(&client.shard_manager);
         tokio::spawn(async move { client.start().await });
         // Connected and commands registered: ready for interactions.
-        fake.wait_for("command registration", |f| {
-            f.requests()
-                .into_iter()
-                .find(|r| r.method == "PUT" && r.path.ends_with("/commands"))
-        })
-        .await;
+        fake.wait_request("PUT", "/commands").await;
         Bot {
             fake,
             shards,
