@@ -7,6 +7,7 @@ pub mod cli_lookup;
 pub mod config;
 pub mod corpus;
 pub mod discord;
+pub mod embed;
 pub mod engine;
 pub mod eval;
 pub mod index;
