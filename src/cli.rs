@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use std::io::{BufRead, Write};
@@ -100,6 +100,10 @@ enum Command {
         /// Exit non-zero when off-topic abstention falls below this floor.
         #[arg(long)]
         min_abstention: Option<f64>,
+        /// Write every candidate's features and outcome, one JSON object
+        /// per question, for fitting the weights (tools/calibrate.py).
+        #[arg(long)]
+        features: Option<PathBuf>,
     },
 }
 
@@ -217,6 +221,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sweep,
             min_recall,
             min_abstention,
+            features,
         } => {
             let k = load(&cli.faq, &cli.index, false)?;
             let questions = eval::read_jsonl(&file)?;
@@ -225,6 +230,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map(eval::read_jsonl)
                 .transpose()?
                 .unwrap_or_default();
+            if let Some(path) = features {
+                let mut out = std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .with_context(|| format!("cannot create `{}`", path.display()))?,
+                );
+                eval::features(&k.engine, &questions, &off, &mut out)?;
+                out.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
             if sweep {
                 println!("threshold  recall@1  offtopic-abstained");
                 for (t, r1, ab) in eval::sweep(&k.engine, &questions, &off)? {
@@ -361,15 +375,46 @@ fn print_answer(resp: &Response) {
     }
     if let Some(x) = &resp.explain {
         println!("\nQuery concepts: {}", x.slots.join(", "));
+        if let Some(w) = x.want {
+            println!("Asks for: {w:?}");
+        }
+        let s = &x.scoring;
+        println!(
+            "score = {}×coverage + {}×phrasing + {}×bm25 + {}×semantic + {} if an entry − {} if it lacks the fact asked for",
+            s.rank_coverage,
+            s.rank_phrasing,
+            s.rank_bm25,
+            s.rank_semantic,
+            s.rank_entry,
+            s.rank_missing_facts
+        );
+        println!(
+            "confidence = σ({} + {}×coverage + {}×phrasing + {}×semantic + {}×margin + {}×bm25); answers from {}",
+            s.conf_bias,
+            s.conf_coverage,
+            s.conf_phrasing,
+            s.conf_semantic,
+            s.conf_semantic_margin,
+            s.conf_bm25,
+            s.min_confidence
+        );
         for c in &x.candidates {
+            let f = &c.features;
             println!(
-                "  {:<40} score {:.3} = 0.45×coverage {:.2} + 0.40×phrasing {:.2} + 0.15×bm25 ({:.2})  confidence {:.3}\n      matched: {}  missed: {}",
+                "  {:<40} score {:.3}  confidence {:.3}  coverage {:.2} phrasing {:.2} bm25 {:.2} semantic {:.2} (margin {:+.2}){}\n      matched: {}  missed: {}",
                 c.id,
                 c.score,
-                c.coverage,
-                c.phrasing,
-                c.bm25,
                 c.confidence,
+                f.coverage,
+                f.phrasing,
+                f.bm25,
+                f.semantic,
+                f.semantic_margin,
+                if f.facts_ok {
+                    ""
+                } else {
+                    "  lacks the fact asked for"
+                },
                 c.matched.join(", "),
                 c.missed.join(", ")
             );

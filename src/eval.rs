@@ -209,3 +209,50 @@ fn open_gate(engine: &Engine, q: &str, ok: impl Fn(&crate::engine::Answer) -> bo
         None => (0.0, false),
     }
 }
+
+/// For every question, every candidate the engine ranked, with its features
+/// and whether the answer it would show (`shown`) or its whole document
+/// (`doc`) holds the expected fact; off-topic questions have no expected
+/// fact. One JSON object a line: the data `tools/calibrate.py` fits the
+/// weights of [`crate::engine::Scoring`] on.
+pub fn features(
+    engine: &Engine,
+    questions: &[Question],
+    offtopic: &[Question],
+    out: &mut impl std::io::Write,
+) -> Result<()> {
+    let compiled = compile(questions)?;
+    let cases = compiled
+        .iter()
+        .map(|c| (&c.q, Some(c)))
+        .chain(offtopic.iter().map(|q| (q, None)));
+    for (q, c) in cases {
+        let candidates: Vec<serde_json::Value> = engine
+            .ranked(&q.q)
+            .into_iter()
+            .map(|r| {
+                let a = &r.answer;
+                let (shown, doc) = match c {
+                    Some(c) => (
+                        matches(c, &shown(&a.title, &a.snippet)),
+                        engine
+                            .document(&a.id)
+                            .is_some_and(|d| matches(c, &shown(&d.title, &d.body))),
+                    ),
+                    None => (false, false),
+                };
+                serde_json::json!({
+                    "id": a.id, "score": r.score, "confidence": r.confidence,
+                    "features": r.features, "not_covered": r.not_covered,
+                    "shown": shown, "doc": doc,
+                })
+            })
+            .collect();
+        let line = serde_json::json!({
+            "id": q.id, "q": q.q, "offtopic": c.is_none(),
+            "want": crate::engine::intent::want(&q.q), "candidates": candidates,
+        });
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

@@ -24,8 +24,11 @@ use crate::corpus::Corpus;
 /// Bump when the schema, the analysis or the engine's own file in a
 /// generation (`engine.bin`, see `engine/prepared.rs`) changes: older
 /// indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 pub const ANALYZER: &str = "en_stem";
+/// The `kind` of an FAQ entry's document (guide sections are `section`).
+pub const KIND_ENTRY: &str = "entry";
+pub const KIND_SECTION: &str = "section";
 const META_FILE: &str = "careerbot.json";
 
 /// English analysis: split on non-alphanumerics, lowercase, fold accents, stem.
@@ -140,7 +143,7 @@ pub fn documents(c: &Corpus) -> Vec<Doc> {
         let citation = format!("{} › {}", guides.join("; "), e.section);
         docs.push(Doc {
             id: e.id.clone(),
-            kind: "entry",
+            kind: KIND_ENTRY,
             title: e.question.clone(),
             question: e.question.clone(),
             aliases: e.aliases.clone(),
@@ -155,7 +158,7 @@ pub fn documents(c: &Corpus) -> Vec<Doc> {
         let path = s.headings.join(" › ");
         docs.push(Doc {
             id: s.id.clone(),
-            kind: "section",
+            kind: KIND_SECTION,
             title: path.clone(),
             question: s.headings.last().cloned().unwrap_or_default(),
             aliases: Vec::new(),

@@ -496,7 +496,7 @@ mod tests {
             source: "s".into(),
             score: 1.0,
             snippet_markdown: "w **b** ".repeat(2000),
-            kind: "entry".into(),
+            kind: crate::engine::DocKind::Entry,
         };
         let related = vec![
             Related {
@@ -509,6 +509,7 @@ mod tests {
             question: "q".into(),
             abstained: false,
             answer: Some(a),
+            gap: None,
             related,
             facts: None,
             explain: None,

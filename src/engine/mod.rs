@@ -8,9 +8,11 @@
 //! decides whether to answer or to say "I don't know". Nothing here knows
 //! Discord.
 
+pub mod intent;
 mod phrase;
 mod prepared;
 pub mod query;
+mod rank;
 mod snippet;
 mod topk;
 
@@ -32,17 +34,21 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 
 use crate::corpus::Diagnostics;
 use crate::corpus::diag::edit_distance_within;
+use crate::embed::Embedder;
 use crate::index::{self, Fields};
+use intent::{Facts, Want};
 use phrase::{PhrasePostings, StoredPhrase};
+use prepared::Vectors;
 use query::{Slot, Synonyms};
+use rank::{Candidate, Verdict};
+pub use rank::{Features, SCORING, Scoring};
 
-/// Answers below this confidence are withheld ("I don't know"). Calibrated with
-/// `careerbot eval --sweep` on the dev and project eval sets (see README).
-pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.50;
 /// Entries with this tag say what the guides do not cover.
 pub const NOT_COVERED_TAG: &str = "not-covered";
 /// How many BM25 candidates are re-ranked.
 const CANDIDATES: usize = 40;
+/// How many candidates `--explain` shows.
+const EXPLAINED: usize = 5;
 const FIELD_BOOSTS: [(FieldName, f32); 5] = [
     (FieldName::Question, 3.0),
     (FieldName::Aliases, 2.5),
@@ -66,7 +72,7 @@ enum FieldName {
 struct DocData {
     address: DocAddress,
     id: String,
-    kind: Arc<str>,
+    kind: DocKind,
     title: String,
     source: Arc<str>,
     citation: Arc<str>,
@@ -79,6 +85,27 @@ struct DocData {
     /// Tagged `not-covered`: records what the guides do not say, so matching
     /// it means "I don't know" (with the entry offered as related).
     not_covered: bool,
+    /// The kinds of facts its body holds.
+    facts: Facts,
+}
+
+/// What a searchable document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// An FAQ entry: its first sentence is the direct answer.
+    Entry,
+    /// A section of a restated guide.
+    Section,
+}
+
+impl DocKind {
+    fn parse(s: &str) -> DocKind {
+        if s == index::KIND_ENTRY {
+            DocKind::Entry
+        } else {
+            DocKind::Section
+        }
+    }
 }
 
 /// One phrasing of a document: its terms, sorted.
@@ -104,7 +131,25 @@ pub struct Answer {
     #[serde(skip)]
     pub snippet_markdown: String,
     #[serde(skip)]
-    pub kind: String,
+    pub kind: DocKind,
+}
+
+/// What the guides do not give, when a question asks for a specific kind of
+/// fact (a cost, a time frame...) that no close entry holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    pub want: Want,
+    /// The sentence a member reads.
+    pub message: String,
+}
+
+impl Gap {
+    fn new(want: Want) -> Gap {
+        Gap {
+            want,
+            message: format!("The guides don't give {} for that.", want.missing()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -113,15 +158,24 @@ pub struct Related {
     pub title: String,
 }
 
+/// One candidate as ranked, with the answer it would give ([`Engine::ranked`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranked {
+    pub score: f32,
+    pub confidence: f32,
+    pub features: Features,
+    pub not_covered: bool,
+    pub answer: Answer,
+}
+
 /// Why a candidate scored as it did (`--explain`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
     pub id: String,
     pub score: f32,
     pub confidence: f32,
-    pub coverage: f32,
-    pub phrasing: f32,
-    pub bm25: f32,
+    #[serde(flatten)]
+    pub features: Features,
     pub matched: Vec<String>,
     pub missed: Vec<String>,
 }
@@ -131,6 +185,10 @@ pub struct Response {
     pub question: String,
     pub abstained: bool,
     pub answer: Option<Answer>,
+    /// Set when the question asks for a kind of fact the guides don't
+    /// give: the bot says so (and abstains) instead of answering a neighbour.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<Gap>,
     pub related: Vec<Related>,
     /// The lookup's figures or credential when the question clearly asks for
     /// them (see [`crate::lookup::Lookup::facts`]); only with an answer.
@@ -143,6 +201,9 @@ pub struct Response {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExplainReport {
     pub slots: Vec<String>,
+    /// The kind of fact the question asks for, if any.
+    pub want: Option<Want>,
+    pub scoring: Scoring,
     pub candidates: Vec<Explanation>,
 }
 
@@ -159,6 +220,8 @@ pub struct Engine {
     doc_terms: Vec<u32>,
     phrasings: Vec<Phrasing>,
     phrasing_terms: Vec<u32>,
+    /// Each phrasing's embedding, in [`Engine::phrasings`] order.
+    vectors: Vectors,
     /// By term id: whether some question, alias or heading uses the term.
     in_phrasings: Vec<bool>,
     /// BM25 statistics, as Tantivy computes them, computed once.
@@ -277,6 +340,7 @@ impl Engine {
             doc_terms: prep.doc_terms,
             phrasings: Vec::with_capacity(prep.phrasing_ends.len()),
             phrasing_terms: prep.phrasing_terms,
+            vectors: prep.vectors,
             in_phrasings: Vec::new(),
             stats,
             by_address: segments
@@ -289,7 +353,7 @@ impl Engine {
             terms: prep.terms,
             term_idf: Vec::new(),
             phrases: HashMap::new(),
-            min_confidence: DEFAULT_MIN_CONFIDENCE,
+            min_confidence: SCORING.min_confidence,
             documents: prep.docs.len(),
         };
         for (id, (stem, _)) in engine.terms.iter().enumerate() {
@@ -320,13 +384,14 @@ impl Engine {
             engine.docs.push(DocData {
                 address: DocAddress::new(d.segment, d.doc_id),
                 id: d.id,
-                kind: share(d.kind),
+                kind: DocKind::parse(&d.kind),
                 title: d.title,
                 source: share(d.source),
                 citation: share(d.citation),
                 terms: terms_start..d.terms_end,
                 phrasings: phrasings_start..d.phrasings_end,
                 not_covered: d.not_covered,
+                facts: Facts(d.facts),
             });
             (terms_start, phrasings_start) = (d.terms_end, d.phrasings_end);
         }
@@ -610,22 +675,77 @@ impl Engine {
     }
 
     fn respond(&self, question: &str, explain: bool, min_confidence: f32) -> Response {
-        let slots = self.analyse(question);
         let mut resp = Response {
             question: question.to_string(),
             abstained: true,
             answer: None,
+            gap: None,
             related: Vec::new(),
             facts: None,
             explain: None,
         };
+        let Some(q) = self.question(question) else {
+            return resp;
+        };
+        let searcher = self.reader.searcher();
+        let hits = self.candidates(&searcher, &q.slots);
+        let ranked = self.rank(&q, &hits);
+        if explain {
+            resp.explain = Some(self.explain(&q, &ranked));
+        }
+        let Some(top) = ranked.first() else {
+            return resp;
+        };
+        let verdict = self.decide(&q, top, min_confidence);
+        let skip = usize::from(verdict == Verdict::Answer);
+        resp.related = ranked
+            .iter()
+            .skip(skip)
+            .filter(|c| c.confidence >= SCORING.related_min)
+            .take(3)
+            .map(|c| self.related(c.ord))
+            .collect();
+        match verdict {
+            Verdict::Answer => {
+                resp.abstained = false;
+                resp.answer = Some(self.answer(&searcher, &q, top));
+            }
+            Verdict::Gap(want) => resp.gap = Some(Gap::new(want)),
+            Verdict::Abstain => {}
+        }
+        resp
+    }
+
+    /// Every candidate for `question`, ranked, each with its features and
+    /// the answer it would give: what `careerbot eval --features` writes
+    /// for fitting the weights ([`Scoring`]).
+    pub fn ranked(&self, question: &str) -> Vec<Ranked> {
+        let Some(q) = self.question(question) else {
+            return Vec::new();
+        };
+        let searcher = self.reader.searcher();
+        let hits = self.candidates(&searcher, &q.slots);
+        self.rank(&q, &hits)
+            .iter()
+            .map(|c| Ranked {
+                score: c.score,
+                confidence: c.confidence,
+                features: c.features,
+                not_covered: self.docs[c.ord as usize].not_covered,
+                answer: self.answer(&searcher, &q, c),
+            })
+            .collect()
+    }
+
+    /// The question analysed: its weighted slots, their terms, what kind of
+    /// fact it asks for and its embedding; `None` when nothing in it can
+    /// be looked up.
+    fn question(&self, question: &str) -> Option<Question> {
+        let slots = self.analyse(question);
         let total: f32 = slots.iter().map(|s| s.weight).sum();
         if slots.is_empty() || total <= 0.0 {
-            return resp;
+            return None;
         }
-        let searcher = self.reader.searcher();
-        let hits = self.candidates(&searcher, &slots);
-        let top_bm25 = hits.first().map_or(1.0, |h| h.0.max(f32::EPSILON));
         // Term ids of each slot's alternatives (unknown terms have none).
         let slot_terms: Vec<Vec<Vec<u32>>> = slots
             .iter()
@@ -643,99 +763,182 @@ impl Engine {
         // The question's distinct terms, and each slot's alternatives as
         // indexes into them: which slots a set of terms covers then follows
         // from which of these few terms the set holds.
-        let mut query_terms: Vec<u32> = slot_terms.iter().flatten().flatten().copied().collect();
-        query_terms.sort_unstable();
-        query_terms.dedup();
-        let slot_alts: Vec<Vec<Vec<usize>>> = slot_terms
+        let mut terms: Vec<u32> = slot_terms.iter().flatten().flatten().copied().collect();
+        terms.sort_unstable();
+        terms.dedup();
+        let slot_alts = slot_terms
             .iter()
             .map(|alts| {
                 alts.iter()
-                    .map(|a| {
-                        a.iter()
-                            .map(|t| query_terms.partition_point(|q| q < t))
-                            .collect()
-                    })
+                    .map(|a| a.iter().map(|t| terms.partition_point(|q| q < t)).collect())
                     .collect()
             })
             .collect();
-        // Which of `query_terms` the sorted `set` holds.
-        let holds = |set: &[u32], held: &mut Vec<bool>| {
-            held.clear();
-            held.extend(query_terms.iter().map(|t| set.binary_search(t).is_ok()));
-        };
-        let covers =
-            |held: &[bool], alts: &[Vec<usize>]| alts.iter().any(|a| a.iter().all(|&i| held[i]));
-        // The weight of the slots covered, over the question's.
-        let recall = |held: &[bool]| {
-            slots
-                .iter()
-                .zip(&slot_alts)
-                .filter(|(_, alts)| covers(held, alts))
-                .map(|(s, _)| s.weight)
-                .sum::<f32>()
-                / total
-        };
-        let mut held = Vec::with_capacity(query_terms.len());
-        let mut scored: Vec<Candidate> = hits
+        let cut = query::clip(question);
+        let unknown = slots
+            .iter()
+            .zip(&slot_terms)
+            .filter(|(_, alts)| alts.is_empty())
+            .map(|(s, _)| s.weight)
+            .sum::<f32>()
+            / total;
+        Some(Question {
+            heaviest: slots.iter().map(|s| s.weight).fold(0.0, f32::max),
+            unknown,
+            want: intent::want(cut),
+            embedding: Embedder::shipped().embed(cut),
+            slots,
+            slot_terms,
+            terms,
+            slot_alts,
+            total,
+        })
+    }
+
+    /// The candidates re-ranked, best first, each with its features, rank
+    /// score and confidence.
+    fn rank(&self, q: &Question, hits: &[(f32, DocAddress)]) -> Vec<Candidate> {
+        let top_bm25 = hits.first().map_or(1.0, |h| h.0.max(f32::EPSILON));
+        let mut held = Vec::with_capacity(q.terms.len());
+        let mut ranked: Vec<Candidate> = hits
             .iter()
             .filter_map(|&(bm25, addr)| {
                 let ord = self.ord_of(addr)?;
                 let d = &self.docs[ord as usize];
-                holds(self.doc_terms(d), &mut held);
-                let coverage = recall(&held);
+                q.holds(self.doc_terms(d), &mut held);
+                let coverage = q.recall(&held);
+                let worst_miss = q.worst_miss(&held);
                 let phrasing = self
                     .phrasings(d)
-                    .map(|(p, all)| {
-                        held.clear();
-                        held.resize(query_terms.len(), false);
-                        let mut hit = 0.0;
-                        for t in p {
-                            if let Ok(i) = query_terms.binary_search(t) {
-                                held[i] = true;
-                                hit += self.term_idf[*t as usize];
-                            }
-                        }
-                        if !held.contains(&true) {
-                            // Neither recall nor precision: 0 below as well.
-                            return 0.0;
-                        }
-                        let recall = recall(&held);
-                        let precision = if all > 0.0 { hit / all } else { 0.0 };
-                        if recall + precision > 0.0 {
-                            2.0 * recall * precision / (recall + precision)
-                        } else {
-                            0.0
-                        }
-                    })
+                    .map(|(p, all)| q.phrasing_match(p, all, &self.term_idf, &mut held))
                     .fold(0.0, f32::max);
-                let bm = bm25 / top_bm25;
-                let entry = if &*d.kind == "entry" { 0.03 } else { 0.0 };
-                let confidence = 0.55 * coverage + 0.45 * phrasing;
-                let score = 0.45 * coverage + 0.40 * phrasing + 0.15 * bm + entry;
-                Some(Candidate {
-                    score,
-                    confidence,
-                    ord,
+                let semantic = self.semantic(d, &q.embedding);
+                let facts_ok = q.want.is_none_or(|w| w.answered_by(d.facts));
+                let f = Features {
                     coverage,
                     phrasing,
-                    bm,
+                    bm25: bm25 / top_bm25,
+                    semantic,
+                    semantic_margin: 0.0,
+                    worst_miss,
+                    unknown: q.unknown,
+                    entry: d.kind == DocKind::Entry,
+                    facts_ok,
+                };
+                Some(Candidate {
+                    ord,
+                    score: SCORING.rank(&f),
+                    confidence: 0.0,
+                    features: f,
                 })
             })
             .collect();
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
+        // How far each candidate's meaning stands above the best of the others.
+        let (mut first, mut second) = (f32::MIN, f32::MIN);
+        for c in &ranked {
+            let s = c.features.semantic;
+            if s > first {
+                (first, second) = (s, first);
+            } else if s > second {
+                second = s;
+            }
+        }
+        for c in &mut ranked {
+            let s = c.features.semantic;
+            let other = if s >= first { second } else { first };
+            c.features.semantic_margin = if other == f32::MIN { s } else { s - other };
+            c.confidence = SCORING.confidence(&c.features);
+        }
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
+        ranked
+    }
 
-        if explain {
-            let explanation = |c: &Candidate| {
+    /// How close in meaning the question is to the closest way `d` states
+    /// its question: the highest cosine over its phrasings.
+    fn semantic(&self, d: &DocData, embedding: &[f32]) -> f32 {
+        (d.phrasings.start..d.phrasings.end)
+            .map(|k| self.vectors.dot(k as usize, embedding))
+            .fold(0.0, f32::max)
+    }
+
+    /// Answer, say what the guides don't give, or abstain.
+    fn decide(&self, q: &Question, top: &Candidate, min_confidence: f32) -> Verdict {
+        let d = &self.docs[top.ord as usize];
+        if top.confidence < min_confidence || d.not_covered {
+            return Verdict::Abstain;
+        }
+        match q.want {
+            Some(want) if !top.features.facts_ok => Verdict::Gap(want),
+            _ => Verdict::Answer,
+        }
+    }
+
+    fn related(&self, ord: u32) -> Related {
+        let d = &self.docs[ord as usize];
+        Related {
+            id: d.id.clone(),
+            title: d.title.clone(),
+        }
+    }
+
+    /// The answer shown for `c`: its best sentences for the question.
+    fn answer(&self, searcher: &Searcher, q: &Question, c: &Candidate) -> Answer {
+        let d = &self.docs[c.ord as usize];
+        let stems: Vec<&str> = q
+            .slot_terms
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|&t| self.terms[t as usize].0.as_str())
+            .collect();
+        let weight_of = |stem: &str| {
+            q.slots
+                .iter()
+                .zip(&q.slot_terms)
+                .find(|(_, alts)| {
+                    alts.iter()
+                        .flatten()
+                        .any(|&t| self.terms[t as usize].0 == stem)
+                })
+                .map_or(0.0, |(s, _)| s.weight)
+        };
+        let snip = snippet::best(
+            &mut self.words.clone(),
+            &self.stems,
+            &self.body(searcher, d),
+            d.kind == DocKind::Entry,
+            q.want,
+            &stems,
+            weight_of,
+        );
+        Answer {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            snippet: snip.plain,
+            snippet_markdown: snip.markdown,
+            citation: d.citation.to_string(),
+            source: d.source.to_string(),
+            score: (c.confidence * 1000.0).round() / 1000.0,
+            kind: d.kind,
+        }
+    }
+
+    /// Why the top candidates scored as they did.
+    fn explain(&self, q: &Question, ranked: &[Candidate]) -> ExplainReport {
+        let mut held = Vec::new();
+        let candidates = ranked
+            .iter()
+            .take(EXPLAINED)
+            .map(|c| {
                 let d = &self.docs[c.ord as usize];
-                let mut held = Vec::new();
-                holds(self.doc_terms(d), &mut held);
+                q.holds(self.doc_terms(d), &mut held);
                 let (mut matched, mut missed) = (vec![], vec![]);
-                for (s, alts) in slots.iter().zip(&slot_alts) {
+                for (s, alts) in q.slots.iter().zip(&q.slot_alts) {
                     let label = match &s.corrected {
                         Some(fix) => format!("{}→{fix}", s.surface),
                         None => s.surface.clone(),
                     };
-                    if covers(&held, alts) {
+                    if Question::covers(&held, alts) {
                         matched.push(label);
                     } else {
                         missed.push(label);
@@ -745,94 +948,32 @@ impl Engine {
                     id: d.id.clone(),
                     score: c.score,
                     confidence: c.confidence,
-                    coverage: c.coverage,
-                    phrasing: c.phrasing,
-                    bm25: c.bm,
+                    features: c.features,
                     matched,
                     missed,
                 }
-            };
-            resp.explain = Some(ExplainReport {
-                slots: slots
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "{} (weight {:.2}{})",
-                            s.surface,
-                            s.weight,
-                            s.corrected
-                                .as_ref()
-                                .map(|c| format!(", typo for {c}"))
-                                .unwrap_or_default()
-                        )
-                    })
-                    .collect(),
-                candidates: scored.iter().take(5).map(explanation).collect(),
-            });
-        }
-        let Some(&Candidate {
-            confidence,
-            ord: best,
-            ..
-        }) = scored.first()
-        else {
-            return resp;
-        };
-        let answered = confidence >= min_confidence && !self.docs[best as usize].not_covered;
-        let skip = if answered { 1 } else { 0 };
-        resp.related = scored
-            .iter()
-            .skip(skip)
-            .filter(|c| c.confidence >= 0.25)
-            .take(3)
-            .map(|c| {
-                let d = &self.docs[c.ord as usize];
-                Related {
-                    id: d.id.clone(),
-                    title: d.title.clone(),
-                }
             })
             .collect();
-        if answered {
-            let d = &self.docs[best as usize];
-            let stems: Vec<&str> = slot_terms
+        ExplainReport {
+            slots: q
+                .slots
                 .iter()
-                .flatten()
-                .flatten()
-                .map(|&t| self.terms[t as usize].0.as_str())
-                .collect();
-            let weight_of = |stem: &str| {
-                slots
-                    .iter()
-                    .zip(&slot_terms)
-                    .find(|(_, alts)| {
-                        alts.iter()
-                            .flatten()
-                            .any(|&t| self.terms[t as usize].0 == stem)
-                    })
-                    .map_or(0.0, |(s, _)| s.weight)
-            };
-            let snip = snippet::best(
-                &mut self.words.clone(),
-                &self.stems,
-                &self.body(&searcher, d),
-                &*d.kind == "entry",
-                &stems,
-                weight_of,
-            );
-            resp.abstained = false;
-            resp.answer = Some(Answer {
-                id: d.id.clone(),
-                title: d.title.clone(),
-                snippet: snip.plain,
-                snippet_markdown: snip.markdown,
-                citation: d.citation.to_string(),
-                source: d.source.to_string(),
-                score: (confidence * 1000.0).round() / 1000.0,
-                kind: d.kind.to_string(),
-            });
+                .map(|s| {
+                    format!(
+                        "{} (weight {:.2}{})",
+                        s.surface,
+                        s.weight,
+                        s.corrected
+                            .as_ref()
+                            .map(|c| format!(", typo for {c}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
+            want: q.want,
+            scoring: SCORING,
+            candidates,
         }
-        resp
     }
 
     /// A document by id, with its full body: `/faq` and the related buttons.
@@ -852,7 +993,7 @@ impl Engine {
         let mut hits: Vec<(usize, &DocData)> = self
             .docs
             .iter()
-            .filter(|d| &*d.kind == "entry")
+            .filter(|d| d.kind == DocKind::Entry)
             .filter_map(|d| {
                 let t = d.title.to_lowercase();
                 let rank = if p.is_empty() || t.starts_with(&p) {
@@ -886,6 +1027,89 @@ pub struct FullDoc {
     pub citation: String,
 }
 
+/// A question as the engine analysed it.
+struct Question {
+    slots: Vec<Slot>,
+    /// Term ids of each slot's alternatives (unknown terms have none).
+    slot_terms: Vec<Vec<Vec<u32>>>,
+    /// The question's distinct term ids, sorted.
+    terms: Vec<u32>,
+    /// Each slot's alternatives as indexes into `terms`.
+    slot_alts: Vec<Vec<Vec<usize>>>,
+    /// The slots' weights summed.
+    total: f32,
+    /// The heaviest slot's weight.
+    heaviest: f32,
+    /// The share of `total` in slots with no word the knowledge base knows.
+    unknown: f32,
+    /// The kind of fact it asks for, if a specific one.
+    want: Option<Want>,
+    /// Its embedding (see [`crate::embed`]).
+    embedding: Vec<f32>,
+}
+
+impl Question {
+    /// Which of the question's terms the sorted `set` holds, into `held`.
+    fn holds(&self, set: &[u32], held: &mut Vec<bool>) {
+        held.clear();
+        held.extend(self.terms.iter().map(|t| set.binary_search(t).is_ok()));
+    }
+
+    /// Whether the terms `held` cover one of a slot's alternatives.
+    fn covers(held: &[bool], alts: &[Vec<usize>]) -> bool {
+        alts.iter().any(|a| a.iter().all(|&i| held[i]))
+    }
+
+    /// The weight of the slots the terms `held` cover, over the question's.
+    fn recall(&self, held: &[bool]) -> f32 {
+        self.slots
+            .iter()
+            .zip(&self.slot_alts)
+            .filter(|(_, alts)| Self::covers(held, alts))
+            .map(|(s, _)| s.weight)
+            .sum::<f32>()
+            / self.total
+    }
+
+    /// The weight of the heaviest slot the terms `held` do not cover,
+    /// over the heaviest slot's: 1 when the document misses the question's
+    /// most specific word.
+    fn worst_miss(&self, held: &[bool]) -> f32 {
+        self.slots
+            .iter()
+            .zip(&self.slot_alts)
+            .filter(|(_, alts)| !Self::covers(held, alts))
+            .map(|(s, _)| s.weight)
+            .fold(0.0, f32::max)
+            / self.heaviest
+    }
+
+    /// How well one phrasing (its sorted terms, their idf summed) states
+    /// the question: the F1 of the recall of the question's weight and the
+    /// precision of the phrasing's idf.
+    fn phrasing_match(&self, p: &[u32], all: f32, idf: &[f32], held: &mut Vec<bool>) -> f32 {
+        held.clear();
+        held.resize(self.terms.len(), false);
+        let mut hit = 0.0;
+        for t in p {
+            if let Ok(i) = self.terms.binary_search(t) {
+                held[i] = true;
+                hit += idf[*t as usize];
+            }
+        }
+        if !held.contains(&true) {
+            return 0.0;
+        }
+        let recall = self.recall(held);
+        let precision = if all > 0.0 { hit / all } else { 0.0 };
+        if recall + precision > 0.0 {
+            2.0 * recall * precision / (recall + precision)
+        } else {
+            0.0
+        }
+    }
+}
+
 /// A word of the knowledge base as written, for typo correction.
 struct Surface {
     chars: Box<[char]>,
@@ -899,17 +1123,6 @@ struct Surface {
 /// word whose bit the other lacks is missing from it, and costs an edit.
 fn letters(word: impl Iterator<Item = char>) -> u64 {
     word.fold(0, |set, c| set | 1 << (c as u32 % 64))
-}
-
-/// A retrieved document as re-ranked.
-struct Candidate {
-    score: f32,
-    confidence: f32,
-    ord: u32,
-    coverage: f32,
-    phrasing: f32,
-    /// BM25 relative to the best candidate's.
-    bm: f32,
 }
 
 /// Hands the memory freed while loading (the parsed corpus, the engine's

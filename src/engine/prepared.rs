@@ -27,7 +27,9 @@ use tantivy::{
 };
 
 use super::NOT_COVERED_TAG;
+use super::intent;
 use super::query::{self, Stems, Synonyms};
+use crate::embed::Embedder;
 use crate::index::Fields;
 
 pub const FILE: &str = "engine.bin";
@@ -51,7 +53,45 @@ pub struct Prepared {
     /// Where each phrasing ends in `phrasing_terms` (see [`Doc::phrasings_end`]).
     pub phrasing_ends: Vec<u32>,
     pub phrasing_terms: Vec<u32>,
+    /// Each phrasing's embedding, in `phrasing_ends` order.
+    pub vectors: Vectors,
     pub phrases: Vec<Phrase>,
+}
+
+/// Unit vectors stored as int8, each with its own scale: a quarter of the
+/// memory of `f32`, and cosines within about 0.01 of the exact ones.
+pub struct Vectors {
+    pub dims: usize,
+    pub values: Vec<i8>,
+    pub scales: Vec<f32>,
+}
+
+impl Vectors {
+    pub fn new(dims: usize) -> Vectors {
+        Vectors {
+            dims,
+            values: Vec::new(),
+            scales: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, v: Vec<f32>) {
+        debug_assert_eq!(v.len(), self.dims);
+        let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+        self.values.extend(
+            v.iter()
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+        );
+        self.scales.push(scale);
+    }
+
+    /// The dot product of vector `k` with `q`: their cosine, both being unit vectors.
+    pub fn dot(&self, k: usize, q: &[f32]) -> f32 {
+        let row = &self.values[k * self.dims..][..self.dims];
+        let sum: f32 = row.iter().zip(q).map(|(&a, &b)| f32::from(a) * b).sum();
+        sum * self.scales[k]
+    }
 }
 
 pub struct Doc {
@@ -63,6 +103,8 @@ pub struct Doc {
     pub source: String,
     pub citation: String,
     pub not_covered: bool,
+    /// The kinds of facts its body holds ([`intent::Facts`]).
+    pub facts: u8,
     /// Its terms (every term anywhere in it, sorted) end here in
     /// `doc_terms`, and start where the previous document's end.
     pub terms_end: u32,
@@ -109,6 +151,8 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
     let mut docs = Vec::new();
     let (mut doc_terms, mut phrasing_ends, mut phrasing_terms) =
         (Vec::new(), Vec::new(), Vec::new());
+    let embedder = Embedder::shipped();
+    let mut vectors = Vectors::new(embedder.dims());
     for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
         let store = seg.get_store_reader(64)?;
         for doc_id in 0..seg.max_doc() {
@@ -118,16 +162,13 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
             let doc: TantivyDocument = store.get(doc_id)?;
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
             let all = |field| doc.get_all(field).filter_map(|v| v.as_str());
-            let mut phrasings = vec![vocab.term_ids(text(f.question))];
-            phrasings.extend(all(f.aliases).map(|a| vocab.term_ids(a)));
-            phrasings.extend(
-                text(f.headings)
-                    .split(" \n ")
-                    .filter(|h| !h.is_empty())
-                    .map(|h| vocab.term_ids(h)),
-            );
-            phrasings.retain(|p| !p.is_empty());
-            let mut terms: Vec<u32> = phrasings.iter().flatten().copied().collect();
+            let mut texts = vec![text(f.question)];
+            texts.extend(all(f.aliases));
+            texts.extend(text(f.headings).split(" \n ").filter(|h| !h.is_empty()));
+            let mut phrasings: Vec<(&str, Vec<u32>)> =
+                texts.into_iter().map(|t| (t, vocab.term_ids(t))).collect();
+            phrasings.retain(|(_, ids)| !ids.is_empty());
+            let mut terms: Vec<u32> = phrasings.iter().flat_map(|(_, ids)| ids).copied().collect();
             terms.extend(vocab.term_ids(text(f.body)));
             terms.extend(all(f.tags).flat_map(|t| vocab.term_ids(t)));
             terms.sort_unstable();
@@ -136,9 +177,10 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
                 vocab.terms[t as usize].1 += 1;
             }
             doc_terms.extend(terms);
-            for p in phrasings {
-                phrasing_terms.extend(p);
+            for (text, ids) in phrasings {
+                phrasing_terms.extend(ids);
                 phrasing_ends.push(len32(&phrasing_terms));
+                vectors.push(embedder.embed(text));
             }
             docs.push(Doc {
                 segment: seg_ord as u32,
@@ -149,6 +191,7 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
                 source: text(f.source).to_string(),
                 citation: text(f.citation).to_string(),
                 not_covered: all(f.tags).any(|t| t == NOT_COVERED_TAG),
+                facts: intent::facts(text(f.body)).0,
                 terms_end: len32(&doc_terms),
                 phrasings_end: len32(&phrasing_ends),
             });
@@ -195,6 +238,7 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
         doc_terms,
         phrasing_ends,
         phrasing_terms,
+        vectors,
         phrases,
     })
 }
@@ -343,12 +387,19 @@ pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
             o.str(s);
         }
         o.u32(u32::from(d.not_covered));
+        o.u32(u32::from(d.facts));
         o.u32(d.terms_end);
         o.u32(d.phrasings_end);
     }
     o.u32s(&p.doc_terms);
     o.u32s(&p.phrasing_ends);
     o.u32s(&p.phrasing_terms);
+    o.len(p.vectors.dims);
+    o.len(p.vectors.scales.len());
+    o.0.extend(p.vectors.values.iter().map(|&v| v as u8));
+    for &s in &p.vectors.scales {
+        o.0.extend_from_slice(&s.to_le_bytes());
+    }
     o.len(p.phrases.len());
     for ph in &p.phrases {
         o.len(ph.field);
@@ -420,6 +471,7 @@ fn parse(bytes: &[u8]) -> Result<Prepared> {
             source: i.str()?,
             citation: i.str()?,
             not_covered: i.u32()? != 0,
+            facts: u8::try_from(i.u32()?).context("facts out of range")?,
             terms_end: i.u32()?,
             phrasings_end: i.u32()?,
         })
@@ -427,6 +479,26 @@ fn parse(bytes: &[u8]) -> Result<Prepared> {
     let doc_terms = term_ids(i.u32s()?)?;
     let phrasing_ends = i.u32s()?;
     let phrasing_terms = term_ids(i.u32s()?)?;
+    let vectors = {
+        let dims = i.len()?;
+        let n = i.len()?;
+        ensure!(n == phrasing_ends.len(), "one vector per phrasing");
+        let values = i
+            .take(n.checked_mul(dims).context("length overflow")?)?
+            .iter()
+            .map(|&b| b as i8)
+            .collect();
+        let scales = i
+            .take(n.checked_mul(4).context("length overflow")?)?
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        Vectors {
+            dims,
+            values,
+            scales,
+        }
+    };
     ensure!(
         ordered(docs.iter().map(|d| d.terms_end), doc_terms.len())
             && ordered(docs.iter().map(|d| d.phrasings_end), phrasing_ends.len())
@@ -464,6 +536,7 @@ fn parse(bytes: &[u8]) -> Result<Prepared> {
         doc_terms,
         phrasing_ends,
         phrasing_terms,
+        vectors,
         phrases,
     })
 }
@@ -567,12 +640,18 @@ mod tests {
                 source: "g".into(),
                 citation: "C".into(),
                 not_covered: false,
+                facts: 1,
                 terms_end: 1,
                 phrasings_end: 1,
             }],
             doc_terms: vec![0],
             phrasing_ends: vec![1],
             phrasing_terms: vec![0],
+            vectors: {
+                let mut v = Vectors::new(2);
+                v.push(vec![0.6, -0.8]);
+                v
+            },
             phrases: vec![Phrase {
                 field: 3,
                 stems: vec!["a".into(), "b".into()],
@@ -584,14 +663,16 @@ mod tests {
         let bytes = std::fs::read(dir.path().join(FILE)).unwrap();
         let back = parse(&bytes).unwrap();
         assert_eq!(back.docs[0].citation, "C");
+        assert_eq!(back.docs[0].facts, 1);
+        assert!((back.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
         assert_eq!(back.phrases[0].postings, vec![Some(vec![(1, 2)])]);
         for cut in 0..bytes.len() {
             assert!(parse(&bytes[..cut]).is_err(), "cut at {cut}");
         }
-        // The phrasing's term id sits 46 bytes before the end (the phrase
-        // takes the last 42).
+        // The phrasing's term id sits 60 bytes before the end (the vectors
+        // take the next 14, the phrase the last 42).
         let mut bad = bytes.clone();
-        let at = bad.len() - 46;
+        let at = bad.len() - 60;
         assert_eq!(bad[at..at + 4], 0u32.to_le_bytes());
         bad[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
         assert!(parse(&bad).is_err());

@@ -212,9 +212,17 @@ pub struct Slot {
     pub weight: f32,
 }
 
+/// The question cut to [`MAX_QUERY_CHARS`] characters.
+pub fn clip(question: &str) -> &str {
+    match question.char_indices().nth(MAX_QUERY_CHARS) {
+        Some((at, _)) => &question[..at],
+        None => question,
+    }
+}
+
 /// Splits the question into slots. Currency signs stand for pay ("entry level $$?").
 pub fn slots(analyzer: &mut TextAnalyzer, synonyms: &Synonyms, question: &str) -> Vec<Slot> {
-    let mut text: String = question.chars().take(MAX_QUERY_CHARS).collect();
+    let mut text = clip(question).to_string();
     if text.contains(['$', '£', '€']) {
         text = text.replace(['$', '£', '€'], " salary ");
     }

@@ -3,6 +3,7 @@
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
+use super::intent::{self, Want};
 use super::query::Stems;
 
 /// Snippets stop growing past this many characters.
@@ -152,13 +153,16 @@ fn split_sentences(text: &str) -> Vec<String> {
 
 /// Picks the sentences that answer best. For FAQ entries the first sentence is
 /// the direct answer and always leads; then the sentences holding the most
-/// question weight, in document order, within [`BUDGET`]. `words` and
+/// question weight, in document order, within [`BUDGET`]. A sentence holding
+/// the kind of fact the question asks for (`want`: a figure, a time frame)
+/// counts as holding the question's heaviest word once more. `words` and
 /// `known` analyse the text as the index does (see [`Stems`]).
 pub fn best(
     words: &mut TextAnalyzer,
     known: &Stems,
     body: &str,
     is_entry: bool,
+    want: Option<Want>,
     stems: &[&str],
     weight_of: impl Fn(&str) -> f32,
 ) -> Snip {
@@ -174,6 +178,7 @@ pub fn best(
     let mut matches: Vec<Vec<(usize, usize)>> = Vec::with_capacity(sents.len());
     let mut seen: Vec<&str> = Vec::new();
     let mut stem = String::new();
+    let heaviest = stems.iter().map(|s| weight_of(s)).fold(0.0, f32::max);
     let scores: Vec<f32> = sents
         .iter()
         .map(|s| {
@@ -191,7 +196,8 @@ pub fn best(
                 }
             }
             matches.push(at);
-            seen.iter().map(|s| weight_of(s)).sum()
+            let fact = want.is_some_and(|w| w.answered_by(intent::facts(s)));
+            seen.iter().map(|s| weight_of(s)).sum::<f32>() + if fact { heaviest } else { 0.0 }
         })
         .collect();
     let mut order: Vec<usize> = (0..sents.len()).collect();
@@ -288,7 +294,15 @@ mod tests {
     fn entries_lead_with_the_direct_answer_and_bold_matches() {
         let mut a = crate::index::words_analyzer();
         let body = "No. Programs teach the tech you need. SQL helps analysts later. Unrelated filler sentence here.";
-        let s = best(&mut a, &Stems::default(), body, true, &["sql"], |_| 1.0);
+        let s = best(
+            &mut a,
+            &Stems::default(),
+            body,
+            true,
+            None,
+            &["sql"],
+            |_| 1.0,
+        );
         assert_eq!(
             s.plain,
             "No. Programs teach the tech you need. SQL helps analysts later."
@@ -308,6 +322,7 @@ mod tests {
             &Stems::default(),
             body,
             false,
+            None,
             &["top", "10"],
             |_| 1.0,
         );

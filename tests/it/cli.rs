@@ -419,25 +419,20 @@ fn a_missing_or_damaged_engine_file_is_rebuilt_with_the_index() {
     }
 }
 
-/// The quality floor: Recall@1 and off-topic abstention on the project's own
-/// eval sets (written from the guides, not from faq/; the holdout sets were
-/// written blind, before the content was tuned). Raise the floors when
-/// answers improve; a change that drops below them fails here.
+/// The quality floor: Recall@1 and off-topic abstention on the sets the
+/// engine's weights were fitted on (`tools/calibrate.py`): the project's own
+/// sets and `tune`. They overstate quality; EVAL.md has the blind figures.
+/// Raise the floors when answers improve; a change that drops below them
+/// fails here.
 #[test]
 fn answer_quality_stays_above_the_recorded_floor() {
-    // Measured 2026-11-23 (Recall@1 / off-topic abstained): ours 0.992 /
-    // 1.000, holdout 0.947 / 1.000, holdout2 0.957 / 0.952, holdout3 0.700 /
-    // 0.950, holdout4 0.817 / 0.900. holdout3 is the chattiest; blind,
-    // before the chat-filler change, it scored 0.533 / 0.950 (the filler
-    // list was then written with its misses in view). holdout4 was written
-    // after that change, in the dev set's style, and measured blind: 0.817 /
-    // 0.900 (the build before the change: 0.767 / 0.950).
     for (set, offtopic, recall, abstention) in [
-        ("questions", "offtopic", "0.95", "0.95"),
-        ("holdout", "holdout-offtopic", "0.90", "0.92"),
-        ("holdout2", "holdout2-offtopic", "0.89", "0.90"),
-        ("holdout3", "holdout3-offtopic", "0.65", "0.90"),
-        ("holdout4", "holdout4-offtopic", "0.78", "0.85"),
+        ("questions", "offtopic", "0.92", "0.95"),
+        ("holdout", "holdout-offtopic", "0.92", "0.95"),
+        ("holdout2", "holdout2-offtopic", "0.91", "0.80"),
+        ("holdout3", "holdout3-offtopic", "0.74", "0.85"),
+        ("holdout4", "holdout4-offtopic", "0.84", "0.80"),
+        ("tune", "tune-offtopic", "0.63", "0.80"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (

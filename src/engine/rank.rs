@@ -1,0 +1,124 @@
+//! Re-ranking: what is measured of each candidate, the weights that turn
+//! those measures into a rank score and a confidence, and the decision
+//! between answering, saying what the guides don't give, and abstaining.
+//! Every weight is here, once; `--explain` prints them.
+
+use serde::Serialize;
+
+use super::intent::Want;
+
+/// What is measured of one candidate for one question.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Features {
+    /// Share of the question's weight whose words the document holds.
+    pub coverage: f32,
+    /// How well the closest of its phrasings (question, aliases, headings)
+    /// matches the question word for word: F1 of their idf-weighted terms.
+    pub phrasing: f32,
+    /// BM25, relative to the best candidate's.
+    pub bm25: f32,
+    /// Cosine of the question's embedding with its closest phrasing's.
+    pub semantic: f32,
+    /// `semantic` less the best `semantic` among the other candidates.
+    pub semantic_margin: f32,
+    /// The weight of the heaviest question word it lacks, over the
+    /// heaviest word's (1: it lacks the most specific word asked about).
+    pub worst_miss: f32,
+    /// The share of the question's weight in words the knowledge base
+    /// does not know at all (the same for every candidate).
+    pub unknown: f32,
+    /// An FAQ entry (rather than a guide section).
+    pub entry: bool,
+    /// Holds the kind of fact the question asks for, or it asks for none.
+    pub facts_ok: bool,
+}
+
+/// The weights of the rank score (a weighted sum) and of the confidence (a
+/// logistic model: the probability that the top answer is right, fitted on
+/// the project's tuning sets with `tools/calibrate.py`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Scoring {
+    pub rank_coverage: f32,
+    pub rank_phrasing: f32,
+    pub rank_bm25: f32,
+    pub rank_semantic: f32,
+    pub rank_entry: f32,
+    /// Subtracted when the document lacks the kind of fact asked for.
+    pub rank_missing_facts: f32,
+    pub conf_bias: f32,
+    pub conf_coverage: f32,
+    pub conf_phrasing: f32,
+    pub conf_semantic: f32,
+    pub conf_semantic_margin: f32,
+    pub conf_bm25: f32,
+    pub conf_worst_miss: f32,
+    pub conf_unknown: f32,
+    /// Answers below this confidence are withheld ("I don't know").
+    pub min_confidence: f32,
+    /// Other candidates at or above this confidence are offered as related.
+    pub related_min: f32,
+}
+
+pub const SCORING: Scoring = Scoring {
+    rank_coverage: 0.3,
+    rank_phrasing: 0.2,
+    rank_bm25: 0.0,
+    rank_semantic: 0.45,
+    rank_entry: 0.0,
+    rank_missing_facts: 0.0,
+    conf_bias: -2.739,
+    conf_coverage: 2.215,
+    conf_phrasing: 0.388,
+    conf_semantic: 2.297,
+    conf_semantic_margin: 0.799,
+    conf_bm25: 1.422,
+    conf_worst_miss: -0.262,
+    conf_unknown: -2.175,
+    min_confidence: 0.5,
+    related_min: 0.15,
+};
+
+impl Scoring {
+    pub fn rank(&self, f: &Features) -> f32 {
+        self.rank_coverage * f.coverage
+            + self.rank_phrasing * f.phrasing
+            + self.rank_bm25 * f.bm25
+            + self.rank_semantic * f.semantic
+            + if f.entry { self.rank_entry } else { 0.0 }
+            - if f.facts_ok {
+                0.0
+            } else {
+                self.rank_missing_facts
+            }
+    }
+
+    pub fn confidence(&self, f: &Features) -> f32 {
+        let z = self.conf_bias
+            + self.conf_coverage * f.coverage
+            + self.conf_phrasing * f.phrasing
+            + self.conf_semantic * f.semantic
+            + self.conf_semantic_margin * f.semantic_margin
+            + self.conf_bm25 * f.bm25
+            + self.conf_worst_miss * f.worst_miss
+            + self.conf_unknown * f.unknown;
+        1.0 / (1.0 + (-z).exp())
+    }
+}
+
+/// A retrieved document as re-ranked.
+pub struct Candidate {
+    /// The document's ordinal in the engine.
+    pub ord: u32,
+    pub score: f32,
+    pub confidence: f32,
+    pub features: Features,
+}
+
+/// What to do with a question, given its best candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Answer,
+    /// The question asks for a kind of fact the best candidate lacks.
+    Gap(Want),
+    Abstain,
+}
