@@ -1109,6 +1109,8 @@ section = "Certs"
             title: title.into(),
             publisher: format!("Publisher {key}"),
             date: date.into(),
+            label: None,
+            aliases: Vec::new(),
             url: None,
             note: None,
         };

@@ -32,6 +32,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 
 use crate::corpus::Diagnostics;
 use crate::corpus::diag::edit_distance_within;
+pub use crate::index::Citation;
 use crate::index::{self, Fields};
 use phrase::{PhrasePostings, StoredPhrase};
 use query::{Slot, Synonyms};
@@ -69,7 +70,7 @@ struct DocData {
     kind: Arc<str>,
     title: String,
     source: Arc<str>,
-    citation: Arc<str>,
+    citations: Arc<[Citation]>,
     /// Every term anywhere in the document, sorted, for coverage: this
     /// range of [`Engine::doc_terms`].
     terms: Range<u32>,
@@ -97,7 +98,8 @@ pub struct Answer {
     pub title: String,
     /// Plain text of what the member is shown (no Markdown markers).
     pub snippet: String,
-    pub citation: String,
+    /// Every (guide, section) the answer relies on.
+    pub citations: Vec<Citation>,
     pub source: String,
     pub score: f32,
     /// The same snippet with matched words in **bold**, for Discord.
@@ -312,6 +314,7 @@ impl Engine {
                 .or_insert_with_key(|s| s.as_str().into())
                 .clone()
         };
+        let mut shared_citations: HashMap<Vec<Citation>, Arc<[Citation]>> = HashMap::new();
         let (mut terms_start, mut phrasings_start) = (0, 0);
         for d in prep.docs {
             let ord = engine.docs.len() as u32;
@@ -323,7 +326,10 @@ impl Engine {
                 kind: share(d.kind),
                 title: d.title,
                 source: share(d.source),
-                citation: share(d.citation),
+                citations: shared_citations
+                    .entry(d.citations)
+                    .or_insert_with_key(|c| c.as_slice().into())
+                    .clone(),
                 terms: terms_start..d.terms_end,
                 phrasings: phrasings_start..d.phrasings_end,
                 not_covered: d.not_covered,
@@ -826,7 +832,7 @@ impl Engine {
                 title: d.title.clone(),
                 snippet: snip.plain,
                 snippet_markdown: snip.markdown,
-                citation: d.citation.to_string(),
+                citations: d.citations.to_vec(),
                 source: d.source.to_string(),
                 score: (confidence * 1000.0).round() / 1000.0,
                 kind: d.kind.to_string(),
@@ -842,7 +848,7 @@ impl Engine {
             id: d.id.clone(),
             title: d.title.clone(),
             body: self.body(&self.reader.searcher(), d),
-            citation: d.citation.to_string(),
+            citations: d.citations.to_vec(),
         })
     }
 
@@ -883,7 +889,7 @@ pub struct FullDoc {
     pub id: String,
     pub title: String,
     pub body: String,
-    pub citation: String,
+    pub citations: Vec<Citation>,
 }
 
 /// A word of the knowledge base as written, for typo correction.

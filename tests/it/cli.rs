@@ -27,14 +27,14 @@ fn check_reports_each_error_at_its_path_and_line() {
     let e = faq.join("entries");
     let entry = |id: &str, extra: &str| {
         format!(
-            "+++\nid = \"{id}\"\nquestion = \"Q?\"\naliases = [\"q\"]\nsource = \"guide-a\"\nsection = \"S\"\n{extra}+++\nAnswer.\n"
+            "+++\nid = \"{id}\"\nquestion = \"Q?\"\naliases = [\"q\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n{extra}+++\nAnswer.\n"
         )
     };
     std::fs::write(e.join("typo.md"), entry("typo", "aliasses = [\"x\"]\n")).unwrap();
     std::fs::write(e.join("nofm.md"), "just an answer\n").unwrap();
     std::fs::write(
         e.join("missing.md"),
-        "+++\nid = \"missing\"\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"missing\"\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     std::fs::write(
@@ -82,7 +82,7 @@ fn check_reports_each_error_at_its_path_and_line() {
             f("entries/empty.md")
         ),
         format!(
-            "{}:2: error: unknown source `guide-c`\n  hint: did you mean `guide-a`?",
+            "{}:5: error: unknown source `guide-c`\n  hint: did you mean `guide-a`?",
             f("entries/badsrc.md")
         ),
         format!("{}:7: error: invalid TOML", f("entries/badtoml.md")),
@@ -117,12 +117,12 @@ fn check_warns_but_passes_on_missing_aliases_and_shared_aliases() {
     copy_tree(&fixture(), &faq);
     std::fs::write(
         faq.join("entries/twin.md"),
-        "+++\nid = \"twin\"\nquestion = \"Median?\"\naliases = [\"Median Pay\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"twin\"\nquestion = \"Median?\"\naliases = [\"Median Pay\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     std::fs::write(
         faq.join("entries/bare.md"),
-        "+++\nid = \"bare\"\nquestion = \"Bare?\"\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"bare\"\nquestion = \"Bare?\"\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     let o = careerbot(&["check", "--faq", s(&faq)], None);
@@ -156,9 +156,21 @@ fn ask_json_has_the_documented_shape_and_plain_snippet() {
     assert_eq!(v["question"], "do i need a cs degree??");
     assert_eq!(v["abstained"], false);
     let a = &v["answer"];
-    for key in ["id", "title", "snippet", "citation", "source", "score"] {
+    for key in ["id", "title", "snippet", "citations", "source", "score"] {
         assert!(!a[key].is_null(), "answer.{key} missing in {v}");
     }
+    // Every (guide, section) the answer relies on, each a whole object.
+    let citations = a["citations"].as_array().unwrap();
+    assert!(citations.len() >= 2, "{v}");
+    for c in citations {
+        for key in ["source", "guide", "title", "date", "section"] {
+            assert!(
+                c[key].as_str().is_some_and(|s| !s.is_empty()),
+                "citation.{key} missing in {c}"
+            );
+        }
+    }
+    assert!(a.get("citation").is_none(), "the old string is gone: {v}");
     let snippet = a["snippet"].as_str().unwrap();
     assert!(snippet.starts_with("No"), "{snippet}");
     assert!(
@@ -231,10 +243,7 @@ fn ask_text_output_cites_the_source() {
     );
     let out = stdout(&o);
     assert!(out.starts_with("Can I work remotely?"), "{out}");
-    assert!(
-        out.contains("— Fixture Guide A (2024-01-02) › FAQ"),
-        "{out}"
-    );
+    assert!(out.contains("\n— Guide A 2024 › FAQ\n"), "{out}");
 }
 
 #[test]
@@ -299,7 +308,7 @@ fn index_is_rebuilt_when_the_knowledge_changes() {
     );
     std::fs::write(
         faq.join("entries/pilot.md"),
-        "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nFly a lot.\n",
+        "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nFly a lot.\n",
     )
     .unwrap();
     assert_eq!(ask("how do I become a pilot")["answer"]["id"], "pilot");
