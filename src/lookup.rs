@@ -1258,6 +1258,24 @@ section = "Certs"
     }
 
     #[test]
+    fn careers_the_guide_lists_without_pay_are_not_aliases_of_a_paid_rung() {
+        // Himalayas lists them as related careers, with no figures: pointing
+        // them at its "Health Information Manager" rung showed another
+        // role's pay.
+        let l = real();
+        for q in [
+            "medical and health information manager",
+            "health information services manager",
+        ] {
+            assert!(l.salary(q, None, None).is_err(), "{q} resolves to a role");
+        }
+        assert_eq!(
+            role_id(&l, "health information manager"),
+            "health-information-manager"
+        );
+    }
+
+    #[test]
     fn figures_come_sorted_by_region_level_then_source_with_citations() {
         let a = fixture().salary("hit tech", None, None).unwrap();
         let got: Vec<(&str, Level, &str)> = a
