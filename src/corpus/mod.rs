@@ -299,6 +299,7 @@ fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
             check_source(&certs, cert.line, s, diags);
         }
     }
+    cites::check(c, diags);
 }
 
 #[cfg(test)]

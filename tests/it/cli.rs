@@ -110,6 +110,77 @@ fn check_reports_each_error_at_its_path_and_line() {
     assert!(out.contains("error(s)"), "{out}");
 }
 
+/// The citation rules, each broken once, each with its exact message.
+#[test]
+fn check_holds_entries_to_the_citation_rules_at_their_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let faq = tmp.path().join("faq");
+    copy_tree(&fixture(), &faq);
+    let e = faq.join("entries");
+    let entry = |id: &str, cites: &str, body: &str| {
+        format!(
+            "+++\nid = \"{id}\"\nquestion = \"Q {id}?\"\naliases = [\"q {id}\"]\n{cites}+++\n{body}\n"
+        )
+    };
+    let faq_a = "source = \"guide-a\"\nsection = \"FAQ\"\n";
+    std::fs::write(
+        e.join("names.md"),
+        entry("names", faq_a, "Often remote.\n\nGuide B says otherwise."),
+    )
+    .unwrap();
+    std::fs::write(
+        e.join("section.md"),
+        entry(
+            "section",
+            "cites = [\n  { source = \"guide-a\", section = \"FAQ\" },\n  { source = \"guide-a\", section = \"Outlok\" },\n]\n",
+            "Growing.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        e.join("best.md"),
+        entry(
+            "best",
+            faq_a,
+            "Coding is the best remote job. Others follow.",
+        ),
+    )
+    .unwrap();
+    // The section it cites says "the most": no warning.
+    std::fs::write(
+        e.join("most.md"),
+        entry(
+            "most",
+            "source = \"guide-a\"\nsection = \"Industries\"\n",
+            "Hospitals employ the most technicians.",
+        ),
+    )
+    .unwrap();
+    let o = careerbot(&["check", "--faq", s(&faq)], None);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let f = |rel: &str| format!("{}/{rel}", faq.display());
+    let expected = [
+        format!(
+            "{}:10: error: the answer names \"Guide B\" but does not cite `guide-b`\n  hint: add `{{ source = \"guide-b\", section = \"...\" }}` to `cites`, naming the section the claim comes from",
+            f("entries/names.md")
+        ),
+        format!(
+            "{}:7: error: section `Outlok` is not a heading of Guide A 2024 (guides/guide-a.md)\n  hint: did you mean `Outlook`?",
+            f("entries/section.md")
+        ),
+        format!(
+            "{}:8: warning: the first sentence says \"the best\", which no cited section says\n  hint: say it as the guide does (a list is not a ranking), or cite the section that makes the claim",
+            f("entries/best.md")
+        ),
+    ];
+    for want in &expected {
+        assert!(out.contains(want), "missing:\n{want}\n--- got:\n{out}");
+    }
+    assert!(!out.contains("most.md"), "{out}");
+    assert!(out.contains("2 error(s), 1 warning(s)"), "{out}");
+}
+
 #[test]
 fn check_warns_but_passes_on_missing_aliases_and_shared_aliases() {
     let tmp = tempfile::tempdir().unwrap();
@@ -244,6 +315,33 @@ fn ask_text_output_cites_the_source() {
     let out = stdout(&o);
     assert!(out.starts_with("Can I work remotely?"), "{out}");
     assert!(out.contains("\n— Guide A 2024 › FAQ\n"), "{out}");
+}
+
+#[test]
+fn ask_text_lists_every_cited_section_by_guide_label_never_keys_or_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = careerbot(
+        &[
+            "--index",
+            s(tmp.path()),
+            "ask",
+            "whats the full salary range for hit techs low to high",
+        ],
+        None,
+    );
+    let out = stdout(&o);
+    assert!(out.contains("id `salary-overall-range`"), "{out}");
+    for cited in [
+        "Himalayas 2025 › Key facts",
+        "Himalayas 2025 › Global salaries",
+        "Qualora 2026 › Salary and Job Outlook",
+        "HIT Career Info 2019 › Median salary ($40,350, 2018) and highest-paying industry ($62,740)",
+    ] {
+        assert!(out.contains(&format!("\n— {cited}\n")), "{cited}:\n{out}");
+    }
+    // Never the internal keys, nor notes meant for moderators.
+    assert!(!out.contains("himalayas-2025"), "{out}");
+    assert!(!out.contains("publication date"), "{out}");
 }
 
 #[test]
