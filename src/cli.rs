@@ -357,10 +357,11 @@ fn ask_stdin(k: &Knowledge, json: bool, explain: bool) -> Result<()> {
 fn print_answer(resp: &Response) {
     match &resp.answer {
         Some(a) => {
-            println!(
-                "{}\n\n{}\n\n— {}\n  confidence {:.2} · id `{}`",
-                a.title, a.snippet, a.citation, a.score, a.id
-            );
+            println!("{}\n\n{}\n", a.title, a.snippet);
+            for c in &a.citations {
+                println!("— {}", c.short());
+            }
+            println!("  confidence {:.2} · id `{}`", a.score, a.id);
         }
         None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
     }

@@ -19,7 +19,9 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use crate::corpus::Corpus;
+use std::collections::HashMap;
+
+use crate::corpus::{Corpus, Outline, cites};
 
 /// Bump when the schema, the analysis or the engine's own file in a
 /// generation (`engine.bin`, see `engine/prepared.rs`) changes: older
@@ -76,7 +78,8 @@ pub struct Fields {
     pub tags: Field,
     pub source: Field,
     pub title: Field,
-    pub citation: Field,
+    /// One stored JSON [`Citation`] per (guide, section) the document relies on.
+    pub citations: Field,
 }
 
 pub fn schema() -> (Schema, Fields) {
@@ -98,7 +101,7 @@ pub fn schema() -> (Schema, Fields) {
         tags: b.add_text_field("tags", text),
         source: b.add_text_field("source", STRING | STORED),
         title: b.add_text_field("title", STORED),
-        citation: b.add_text_field("citation", STORED),
+        citations: b.add_text_field("citations", STORED),
     };
     (b.build(), fields)
 }
@@ -111,7 +114,27 @@ pub struct Meta {
     pub documents: usize,
 }
 
-/// One searchable unit: an FAQ entry or a guide section, with its citation.
+/// Where an answer comes from: one section of one guide.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Citation {
+    /// The guide's key in `sources.toml`.
+    pub source: String,
+    /// Its short label, e.g. "Qualora 2026".
+    pub guide: String,
+    pub title: String,
+    pub date: String,
+    /// The heading, as the guide's restatement writes it.
+    pub section: String,
+}
+
+impl Citation {
+    /// "Qualora 2026 › Salary and Job Outlook".
+    pub fn short(&self) -> String {
+        format!("{} › {}", self.guide, self.section)
+    }
+}
+
+/// One searchable unit: an FAQ entry or a guide section, with its citations.
 pub struct Doc {
     pub id: String,
     pub kind: &'static str,
@@ -122,25 +145,46 @@ pub struct Doc {
     pub body: String,
     pub tags: Vec<String>,
     pub source: String,
-    pub citation: String,
+    pub citations: Vec<Citation>,
 }
 
-/// Flattens the corpus into documents, each with its citation text.
+/// Flattens the corpus into documents, each with its citations: an entry's
+/// `cites` (sections named as its guide's restatement writes them), a guide
+/// section itself.
 pub fn documents(c: &Corpus) -> Vec<Doc> {
-    let date = |k: &str| c.sources.get(k).map(|s| s.date.clone()).unwrap_or_default();
-    let title = |k: &str| {
-        c.sources
-            .get(k)
-            .map_or_else(|| k.to_string(), |s| s.title.clone())
+    let cite = |key: &str, section: &str| match c.sources.get(key) {
+        Some(s) => Citation {
+            source: key.to_string(),
+            guide: s.label().to_string(),
+            title: s.title.clone(),
+            date: s.date.clone(),
+            section: cites::strip_guide_label(s, section).to_string(),
+        },
+        None => Citation {
+            source: key.to_string(),
+            guide: key.to_string(),
+            title: key.to_string(),
+            date: String::new(),
+            section: section.to_string(),
+        },
     };
+    let mut outlines: HashMap<&str, Vec<&Outline>> = HashMap::new();
+    for o in &c.outlines {
+        outlines.entry(o.source.as_str()).or_default().push(o);
+    }
     let mut docs = Vec::with_capacity(c.entries.len() + c.sections.len());
     for e in &c.entries {
-        let guides = e
-            .sources
-            .iter()
-            .map(|k| format!("{} ({})", title(k), date(k)))
-            .collect::<Vec<_>>();
-        let citation = format!("{} › {}", guides.join("; "), e.section);
+        let mut citations: Vec<Citation> = Vec::with_capacity(e.cites.len());
+        for x in &e.cites {
+            let heading = c.sources.get(&x.source).and_then(|s| {
+                let o = outlines.get(x.source.as_str())?;
+                cites::resolve(s, o, &x.section).first()?.path.last()
+            });
+            let citation = cite(&x.source, heading.unwrap_or(&x.section));
+            if !citations.contains(&citation) {
+                citations.push(citation);
+            }
+        }
         docs.push(Doc {
             id: e.id.clone(),
             kind: KIND_ENTRY,
@@ -151,7 +195,7 @@ pub fn documents(c: &Corpus) -> Vec<Doc> {
             body: e.body.clone(),
             tags: e.tags.clone(),
             source: e.sources.first().cloned().unwrap_or_default(),
-            citation,
+            citations,
         });
     }
     for s in &c.sections {
@@ -165,7 +209,13 @@ pub fn documents(c: &Corpus) -> Vec<Doc> {
             headings: s.headings[1..].join(" \n "),
             body: s.body.clone(),
             tags: Vec::new(),
-            citation: format!("{} › {path} ({})", title(&s.source), date(&s.source)),
+            citations: vec![cite(
+                &s.source,
+                &match s.headings.len() {
+                    0 | 1 => path.clone(),
+                    _ => s.headings[1..].join(" › "),
+                },
+            )],
             source: s.source.clone(),
         });
     }
@@ -261,7 +311,9 @@ fn write_generation(corpus: &Corpus, dir: &Path) -> Result<()> {
         }
         doc.add_text(f.source, &d.source);
         doc.add_text(f.title, &d.title);
-        doc.add_text(f.citation, &d.citation);
+        for c in &d.citations {
+            doc.add_text(f.citations, serde_json::to_string(c)?);
+        }
         writer.add_document(doc)?;
     }
     writer.commit()?;

@@ -1109,6 +1109,8 @@ section = "Certs"
             title: title.into(),
             publisher: format!("Publisher {key}"),
             date: date.into(),
+            label: None,
+            aliases: Vec::new(),
             url: None,
             note: None,
         };
@@ -1253,6 +1255,24 @@ section = "Certs"
         ] {
             assert_eq!(role_id(&l, q), id, "{q}");
         }
+    }
+
+    #[test]
+    fn careers_the_guide_lists_without_pay_are_not_aliases_of_a_paid_rung() {
+        // Himalayas lists them as related careers, with no figures: pointing
+        // them at its "Health Information Manager" rung showed another
+        // role's pay.
+        let l = real();
+        for q in [
+            "medical and health information manager",
+            "health information services manager",
+        ] {
+            assert!(l.salary(q, None, None).is_err(), "{q} resolves to a role");
+        }
+        assert_eq!(
+            role_id(&l, "health information manager"),
+            "health-information-manager"
+        );
     }
 
     #[test]

@@ -83,6 +83,15 @@ pub fn generate(corpus: &Corpus, scale: usize, seed: u64) -> Vec<(String, String
             .collect::<Vec<_>>()
             .join(" ")
     };
+    // Each guide's first section heading (below its title).
+    let mut first_headings: Vec<(&str, &str)> = Vec::new();
+    for o in &corpus.outlines {
+        if let Some(h) = o.headings.get(1).or(o.headings.first())
+            && !first_headings.iter().any(|(g, _)| *g == o.source)
+        {
+            first_headings.push((o.source.as_str(), h.path.last().map_or("", String::as_str)));
+        }
+    }
     let mut files = Vec::new();
     for k in 0..scale {
         for e in &corpus.entries {
@@ -109,10 +118,24 @@ pub fn generate(corpus: &Corpus, scale: usize, seed: u64) -> Vec<(String, String
                     .join(". ")
                     + "."
             };
-            let sources = e
-                .sources
+            // A copy's body mixes sentences of other entries, which may
+            // name any guide: it cites a heading of every guide besides its
+            // own sections, as `check` requires of a text naming them.
+            let mut cites: Vec<(&str, &str)> = e
+                .cites
                 .iter()
-                .map(|s| toml_str(s))
+                .map(|c| (c.source.as_str(), c.section.as_str()))
+                .collect();
+            if k > 0 {
+                for &(g, heading) in &first_headings {
+                    if !cites.iter().any(|(s, _)| *s == g) {
+                        cites.push((g, heading));
+                    }
+                }
+            }
+            let cites = cites
+                .iter()
+                .map(|(s, h)| format!("{{ source = {}, section = {} }}", toml_str(s), toml_str(h)))
                 .collect::<Vec<_>>()
                 .join(", ");
             let aliases = aliases
@@ -129,39 +152,45 @@ pub fn generate(corpus: &Corpus, scale: usize, seed: u64) -> Vec<(String, String
             files.push((
                 format!("entries/{}/{id}.md", k / 10),
                 format!(
-                    "+++\nid = {}\nquestion = {}\naliases = [{aliases}]\ntags = [{tags}]\nsource = [{sources}]\nsection = {}\n+++\n{body}\n",
+                    "+++\nid = {}\nquestion = {}\naliases = [{aliases}]\ntags = [{tags}]\ncites = [{cites}]\n+++\n{body}\n",
                     toml_str(&id),
                     toml_str(&question),
-                    toml_str(&e.section)
                 ),
             ));
         }
-        // Guides: copy k restates every section under a numbered title.
-        let mut guides: Vec<&str> = corpus.sections.iter().map(|s| s.source.as_str()).collect();
-        guides.dedup();
-        for g in guides {
+        // Guides: copy k restates every heading (with its text, if any)
+        // under a numbered title.
+        for (n, o) in corpus.outlines.iter().enumerate() {
+            let g = o.source.as_str();
             let mut text = format!("+++\nsource = {}\n+++\n", toml_str(g));
-            let mut last: Vec<String> = Vec::new();
-            for s in corpus.sections.iter().filter(|s| s.source == g) {
-                for (depth, h) in s.headings.iter().enumerate() {
-                    if last.get(depth) != Some(h) {
-                        let title = if k > 0 {
-                            format!("{h} (copy {k})")
-                        } else {
-                            h.clone()
-                        };
-                        text.push_str(&format!("\n{} {title}\n", "#".repeat(depth + 1)));
-                    }
-                }
-                last = s.headings.clone();
-                let body = if k == 0 {
-                    s.body.clone()
+            for h in &o.headings {
+                let depth = h.path.len();
+                let title = h.path.last().map_or("", String::as_str);
+                let title = if k > 0 {
+                    format!("{title} (copy {k})")
                 } else {
-                    vary(&s.body, &mut rng)
+                    title.to_string()
                 };
-                text.push_str(&format!("\n{body}\n"));
+                text.push_str(&format!("\n{} {title}\n", "#".repeat(depth)));
+                let own = corpus
+                    .sections
+                    .iter()
+                    .find(|s| s.path == o.path && s.headings == h.path);
+                if let Some(s) = own {
+                    let body = if k == 0 {
+                        s.body.clone()
+                    } else {
+                        vary(&s.body, &mut rng)
+                    };
+                    text.push_str(&format!("\n{body}\n"));
+                }
             }
-            files.push((format!("guides/{g}-{k}.md"), text));
+            let name = if n == 0 || corpus.outlines[..n].iter().all(|p| p.source != g) {
+                format!("guides/{g}-{k}.md")
+            } else {
+                format!("guides/{g}-{n}-{k}.md")
+            };
+            files.push((name, text));
         }
     }
     files

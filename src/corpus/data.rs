@@ -17,8 +17,28 @@ pub struct Source {
     pub title: String,
     pub publisher: String,
     pub date: String,
+    /// Short name shown beside a cited section, e.g. "Qualora 2026".
+    pub label: Option<String>,
+    /// Other names entries use for the guide in their text ("the 2019
+    /// guide"): with the title and publisher, what `check` looks for.
+    pub aliases: Vec<String>,
     pub url: Option<String>,
     pub note: Option<String>,
+}
+
+impl Source {
+    /// The short name shown to members: `label`, else the title.
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.title)
+    }
+
+    /// Every name that refers to this guide in an entry's text.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        [self.title.as_str(), self.publisher.as_str()]
+            .into_iter()
+            .chain(self.label.as_deref())
+            .chain(self.aliases.iter().map(String::as_str))
+    }
 }
 
 pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeMap<String, Source> {
@@ -47,7 +67,18 @@ pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeM
             ));
         }
         let f = Fields::new(&doc, t, line, format!("source `{key}`"));
-        f.deny_unknown(&["title", "publisher", "date", "url", "note"], diags);
+        f.deny_unknown(
+            &[
+                "title",
+                "publisher",
+                "date",
+                "label",
+                "aliases",
+                "url",
+                "note",
+            ],
+            diags,
+        );
         let (title, publisher, date) = (
             f.req_str("title", diags),
             f.req_str("publisher", diags),
@@ -76,6 +107,8 @@ pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeM
                     title,
                     publisher,
                     date,
+                    label: f.opt_str("label", diags),
+                    aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
                     url: f.opt_str("url", diags),
                     note: f.opt_str("note", diags),
                 },

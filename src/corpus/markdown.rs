@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::diag::{Diagnostic, Diagnostics};
+use super::diag::{Diagnostic, Diagnostics, closest, line_of};
 use super::tomlx::{Fields, TomlText};
 
 /// One question-and-answer file under `faq/entries/`.
@@ -13,13 +13,30 @@ pub struct Entry {
     pub question: String,
     pub aliases: Vec<String>,
     pub tags: Vec<String>,
+    /// Every (guide, section) pair the answer relies on, in order.
+    pub cites: Vec<Cite>,
+    /// The cited guides, each once, in the order of `cites`.
     pub sources: Vec<String>,
-    pub section: String,
     /// The answer, Markdown.
     pub body: String,
     /// Where it came from, for diagnostics: file and line of `id`.
     pub path: std::path::PathBuf,
     pub line: usize,
+    /// File line of the body's first line (after trimming).
+    pub body_line: usize,
+}
+
+/// One place an entry's answer comes from: a section of a restated guide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cite {
+    /// A key from `sources.toml`.
+    pub source: String,
+    /// A heading of that guide's restatement under `guides/`.
+    pub section: String,
+    /// File line of the cite (or of `section` in the shorthand).
+    pub line: usize,
+    /// File line of its source (the cite's, or that of `source`).
+    pub source_line: usize,
 }
 
 /// One (sub)section of a restated guide: a passage the engine can cite.
@@ -35,7 +52,26 @@ pub struct Section {
     pub line: usize,
 }
 
-const ENTRY_KEYS: &[&str] = &["id", "question", "aliases", "tags", "source", "section"];
+/// The outline of one restated guide: every heading, with text or not,
+/// so that entries can cite any of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    pub source: String,
+    pub path: std::path::PathBuf,
+    pub headings: Vec<Heading>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heading {
+    /// From the `#` title down to this heading.
+    pub path: Vec<String>,
+    pub line: usize,
+}
+
+const ENTRY_KEYS: &[&str] = &[
+    "id", "question", "aliases", "tags", "cites", "source", "section",
+];
+const CITE_KEYS: &[&str] = &["source", "section"];
 const GUIDE_KEYS: &[&str] = &["source"];
 
 /// Splits `+++` front matter from the body. Returns (front matter, its first
@@ -95,13 +131,11 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
     let question = f.req_str("question", diags);
     let aliases = f.str_list("aliases", false, diags).unwrap_or_default();
     let tags = f.str_list("tags", false, diags).unwrap_or_default();
-    let sources = if table.contains_key("source") {
-        f.str_list("source", true, diags)
+    let cites = if table.contains_key("cites") {
+        parse_cites(&doc, &f, fm, fm_line, diags)
     } else {
-        f.req_str("source", diags);
-        None
+        shorthand_cites(&table, &f, diags)
     };
-    let section = f.req_str("section", diags);
     if let Some(id) = &id
         && !is_slug(id)
     {
@@ -124,15 +158,6 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
             .with_hint("write the answer below the closing `+++`, direct answer first"),
         );
     }
-    if let Some(s) = &sources
-        && s.is_empty()
-    {
-        diags.push(Diagnostic::error(
-            path,
-            f.line_of_key("source"),
-            "`source` names no source",
-        ));
-    }
     if aliases.is_empty() && id.is_some() {
         diags.push(
             Diagnostic::warning(path, f.line_of_key("id"), "entry has no aliases")
@@ -143,22 +168,185 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
     if has_new_errors {
         return None;
     }
+    let cites = cites?;
+    let mut sources: Vec<String> = Vec::new();
+    for c in &cites {
+        if !sources.contains(&c.source) {
+            sources.push(c.source.clone());
+        }
+    }
+    let leading = &body[..body.len() - body.trim_start().len()];
     Some(Entry {
         line: f.line_of_key("id"),
         id: id?,
         question: question?,
         aliases,
         tags,
-        sources: sources?,
-        section: section?,
+        cites,
+        sources,
         body: body.trim().to_string(),
         path: path.to_path_buf(),
+        body_line: body_line + leading.matches('\n').count(),
     })
 }
 
-/// Parses one guide file into its sections. Sections with no text of their own
-/// (a heading directly followed by a sub-heading) are not passages.
-pub fn parse_guide(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<Vec<Section>> {
+/// `source` (one key or a list) and `section`: every listed guide with
+/// that one section, each pair at the line of `section`.
+fn shorthand_cites(table: &toml::Table, f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Cite>> {
+    let sources = if table.contains_key("source") {
+        f.str_list("source", true, diags)
+    } else {
+        f.req_str("source", diags);
+        None
+    };
+    let section = f.req_str("section", diags);
+    if let Some(s) = &sources
+        && s.is_empty()
+    {
+        diags.push(Diagnostic::error(
+            f.path(),
+            f.line_of_key("source"),
+            "`source` names no source",
+        ));
+        return None;
+    }
+    let (sources, section) = (sources?, section?);
+    let (line, source_line) = (f.line_of_key("section"), f.line_of_key("source"));
+    Some(
+        sources
+            .into_iter()
+            .map(|source| Cite {
+                source,
+                section: section.clone(),
+                line,
+                source_line,
+            })
+            .collect(),
+    )
+}
+
+/// `cites = [{ source = "...", section = "..." }, ...]`, each pair at its
+/// own line (from the TOML parser's spans).
+fn parse_cites(
+    doc: &TomlText,
+    f: &Fields,
+    fm: &str,
+    fm_line: usize,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Cite>> {
+    let key_line = f.line_of_key("cites");
+    for other in ["source", "section"] {
+        if f.has(other) {
+            diags.push(
+                Diagnostic::error(
+                    doc.path,
+                    f.line_of_key(other),
+                    format!("`{other}` and `cites` are both given"),
+                )
+                .with_hint(format!(
+                    "`cites` names every source and section; remove `{other}`"
+                )),
+            );
+        }
+    }
+    let shape = "a list of `{ source = \"...\", section = \"...\" }`";
+    let Some(toml::Value::Array(items)) = f.get("cites") else {
+        diags.push(Diagnostic::error(
+            doc.path,
+            key_line,
+            format!("`cites` must be {shape}"),
+        ));
+        return None;
+    };
+    if items.is_empty() {
+        diags.push(
+            Diagnostic::error(doc.path, key_line, "`cites` names no source").with_hint(
+                "add `{ source = \"...\", section = \"...\" }` for each section the answer uses",
+            ),
+        );
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Spans {
+        cites: Vec<toml::Spanned<toml::Value>>,
+    }
+    let lines: Vec<usize> = toml::from_str::<Spans>(fm)
+        .map(|s| {
+            s.cites
+                .iter()
+                .map(|c| fm_line + line_of(fm, c.span().start) - 1)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(key_line);
+        let toml::Value::Table(t) = item else {
+            diags.push(Diagnostic::error(
+                doc.path,
+                line,
+                format!("`cites` must be {shape}"),
+            ));
+            ok = false;
+            continue;
+        };
+        for key in t.keys().filter(|k| !CITE_KEYS.contains(&k.as_str())) {
+            let d = Diagnostic::error(doc.path, line, format!("unknown key `{key}` in a cite"));
+            diags.push(match closest(key, CITE_KEYS.iter().copied()) {
+                Some(k) => d.with_hint(format!("did you mean `{k}`?")),
+                None => d.with_hint("a cite has `source` and `section` only"),
+            });
+            ok = false;
+        }
+        let mut field = |key: &str| match t.get(key) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(toml::Value::String(_)) => {
+                diags.push(Diagnostic::error(
+                    doc.path,
+                    line,
+                    format!("the cite's `{key}` is empty"),
+                ));
+                None
+            }
+            Some(_) => {
+                diags.push(Diagnostic::error(
+                    doc.path,
+                    line,
+                    format!("the cite's `{key}` must be a string in double quotes"),
+                ));
+                None
+            }
+            None => {
+                diags.push(Diagnostic::error(
+                    doc.path,
+                    line,
+                    format!("a cite is missing `{key}`"),
+                ));
+                None
+            }
+        };
+        match (field("source"), field("section")) {
+            (Some(source), Some(section)) => out.push(Cite {
+                source,
+                section,
+                line,
+                source_line: line,
+            }),
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Parses one guide file into its sections and its outline. Sections with
+/// no text of their own (a heading directly followed by a sub-heading) are
+/// not passages, but they are headings an entry may cite.
+pub fn parse_guide(
+    path: &Path,
+    text: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<Section>, Outline)> {
     let (fm, fm_line, body, body_line) = split_front_matter(path, text, diags)?;
     let doc = TomlText::new(path, fm, fm_line);
     let table = doc.parse(diags)?;
@@ -168,6 +356,7 @@ pub fn parse_guide(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<V
     let source = f.req_str("source", diags);
 
     let mut sections = Vec::new();
+    let mut outline = Vec::new();
     let mut headings: Vec<String> = Vec::new();
     let mut current: Option<(usize, String)> = None; // (line, text)
     let mut titles = 0;
@@ -243,6 +432,10 @@ pub fn parse_guide(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<V
         }
         headings.truncate(level.saturating_sub(1).min(headings.len()));
         headings.push(title);
+        outline.push(Heading {
+            path: headings.clone(),
+            line,
+        });
         current = Some((line, String::new()));
     }
     flush(&headings, &mut current, &mut sections);
@@ -276,7 +469,12 @@ pub fn parse_guide(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<V
         s.id = id;
         s.source = source.clone();
     }
-    Some(sections)
+    let outline = Outline {
+        source,
+        path: path.to_path_buf(),
+        headings: outline,
+    };
+    Some((sections, outline))
 }
 
 /// `#` count of an ATX heading line, 0 for anything else.
@@ -332,6 +530,78 @@ mod tests {
         let (e, d) = entry(&GOOD.replace("\"qualora-2026\"", "[\"a\", \"b\"]"));
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(e.unwrap().sources, vec!["a", "b"]);
+    }
+
+    const CITES: &str = "cites = [\n  { source = \"a\", section = \"Pay\" },\n  { source = \"b\", section = \"FAQ\" },\n]\n";
+
+    fn with_cites(cites: &str) -> String {
+        GOOD.replace("source = \"qualora-2026\"\nsection = \"FAQ\"\n", cites)
+    }
+
+    fn pairs(e: &Entry) -> Vec<(&str, &str, usize)> {
+        e.cites
+            .iter()
+            .map(|c| (c.source.as_str(), c.section.as_str(), c.line))
+            .collect()
+    }
+
+    #[test]
+    fn cites_name_each_source_and_section_at_its_own_line() {
+        let (e, d) = entry(&with_cites(CITES));
+        assert!(d.is_empty(), "{d:?}");
+        let e = e.unwrap();
+        assert_eq!(pairs(&e), vec![("a", "Pay", 7), ("b", "FAQ", 8)]);
+        assert_eq!(e.sources, vec!["a", "b"]);
+        assert_eq!(e.body_line, 11);
+    }
+
+    #[test]
+    fn the_shorthand_cites_its_one_section_in_every_listed_source() {
+        let (e, d) = entry(&GOOD.replace("\"qualora-2026\"", "[\"a\", \"b\"]"));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(pairs(&e.unwrap()), vec![("a", "FAQ", 7), ("b", "FAQ", 7)]);
+    }
+
+    #[test]
+    fn cites_and_the_shorthand_together_are_an_error() {
+        let text = GOOD.replace(
+            "section = \"FAQ\"\n",
+            &format!("section = \"FAQ\"\n{CITES}"),
+        );
+        let (e, d) = entry(&text);
+        assert!(e.is_none());
+        assert_eq!(
+            d,
+            vec![
+                "e.md:6: error: `source` and `cites` are both given\n  hint: `cites` names every source and section; remove `source`",
+                "e.md:7: error: `section` and `cites` are both given\n  hint: `cites` names every source and section; remove `section`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_cite_is_reported_at_its_own_line() {
+        let (e, d) = entry(&with_cites(
+            "cites = [\n  { source = \"a\", section = \"Pay\" },\n  { source = \"b\", sectoin = \"FAQ\" },\n]\n",
+        ));
+        assert!(e.is_none());
+        assert_eq!(
+            d,
+            vec![
+                "e.md:8: error: unknown key `sectoin` in a cite\n  hint: did you mean `section`?",
+                "e.md:8: error: a cite is missing `section`",
+            ]
+        );
+        let (_, d) = entry(&with_cites("cites = []\n"));
+        assert!(
+            d[0].starts_with("e.md:6: error: `cites` names no source"),
+            "{d:?}"
+        );
+        let (_, d) = entry(&with_cites("cites = \"a\"\n"));
+        assert!(
+            d[0].starts_with("e.md:6: error: `cites` must be a list"),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -391,7 +661,21 @@ mod tests {
     fn guide_sections_carry_their_heading_path() {
         let text = "+++\nsource = \"g\"\n+++\n# Guide\n\nIntro text.\n\n## Salary\n\n### By level\n\nEntry pays less.\n\n## Outlook\nGrowing.\n";
         let mut d = Diagnostics::default();
-        let s = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
+        let (s, outline) = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
+        let heads: Vec<_> = outline
+            .headings
+            .iter()
+            .map(|h| (h.path.join(" › "), h.line))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![
+                ("Guide".to_string(), 4),
+                ("Guide › Salary".to_string(), 8),
+                ("Guide › Salary › By level".to_string(), 10),
+                ("Guide › Outlook".to_string(), 14),
+            ]
+        );
         assert!(d.0.is_empty(), "{d}");
         let paths: Vec<_> = s
             .iter()

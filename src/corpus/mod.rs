@@ -3,6 +3,7 @@
 //! Parsers work on strings (see [`markdown`] and [`data`]); [`load`] is the only
 //! place that touches the file system.
 
+pub mod cites;
 pub mod data;
 pub mod diag;
 pub mod markdown;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use data::{Cert, Figure, Geography, Level, Named, Salaries, Source, Stat};
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use markdown::{Entry, Section};
+pub use markdown::{Cite, Entry, Heading, Outline, Section};
 
 /// Files larger than this are refused: a FAQ entry is a paragraph, a guide a
 /// few pages. Anything bigger is a mistake (a pasted binary, a log).
@@ -26,6 +27,8 @@ pub struct Corpus {
     pub synonyms: Vec<Vec<String>>,
     pub entries: Vec<Entry>,
     pub sections: Vec<Section>,
+    /// Every heading of every restated guide (what entries may cite).
+    pub outlines: Vec<Outline>,
     pub salaries: Salaries,
     pub certs: Vec<Cert>,
     /// Hash of every file's path and bytes: the index is stale when it changes.
@@ -200,8 +203,9 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
                 corpus.entries.push(e);
             }
         } else if under("guides") && is_md {
-            if let Some(s) = markdown::parse_guide(path, text, &mut diags) {
+            if let Some((s, outline)) = markdown::parse_guide(path, text, &mut diags) {
                 corpus.sections.extend(s);
+                corpus.outlines.push(outline);
             }
         } else if rel != Path::new("README.md") {
             diags.push(
@@ -251,8 +255,8 @@ fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
                 ),
             );
         }
-        for s in &e.sources {
-            check_source(&e.path, e.line, s, diags);
+        for cite in &e.cites {
+            check_source(&e.path, cite.source_line, &cite.source, diags);
         }
         for a in &e.aliases {
             let norm = data::normalize_phrase(a);
@@ -295,6 +299,7 @@ fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
             check_source(&certs, cert.line, s, diags);
         }
     }
+    cites::check(c, diags);
 }
 
 #[cfg(test)]

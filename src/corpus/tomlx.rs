@@ -98,6 +98,18 @@ impl<'a, 't> Fields<'a, 't> {
         }
     }
 
+    pub fn path(&self) -> &Path {
+        self.doc.path
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.table.contains_key(key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.table.get(key)
+    }
+
     pub fn line_of_key(&self, key: &str) -> usize {
         self.doc.key_line(key, self.line)
     }

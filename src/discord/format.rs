@@ -8,7 +8,7 @@ use serenity::all::{
 };
 
 use crate::corpus::Level;
-use crate::engine::{FullDoc, Related, Response};
+use crate::engine::{Citation, FullDoc, Related, Response};
 use crate::lookup::{
     CertAnswer, Choice, Facts, FigureAnswer, NotFound, SalaryAnswer, format_money,
 };
@@ -31,6 +31,12 @@ pub const FAQ_BUTTON: &str = "faq:";
 /// Prefixes of the feedback buttons' custom ids (followed by the entry id).
 pub const VOTE_UP: &str = "vote:up:";
 pub const VOTE_DOWN: &str = "vote:down:";
+
+/// Room for an answer's citations in its footer: every cited section,
+/// short enough to read at a glance.
+pub const CITATION_FOOTER: usize = 512;
+/// Section names are never cut shorter than this to make citations fit.
+const MIN_SECTION: usize = 12;
 
 /// Embed colour: a calm teal.
 const COLOUR: u32 = 0x1F8A70;
@@ -188,6 +194,39 @@ fn text_embed(title: &str, description: &str, footer: &str, more: &str) -> Creat
     e
 }
 
+/// Every citation as "Qualora 2026 › FAQ", joined by " · ", within `max`
+/// characters: when they do not fit, section names are shortened (all to
+/// the same length, longest first), never dropped.
+pub fn citation_footer(citations: &[Citation], max: usize) -> String {
+    let render = |cap: usize| {
+        citations
+            .iter()
+            .map(|c| format!("{} › {}", c.guide, clip(&c.section, cap)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let longest = citations
+        .iter()
+        .map(|c| c.section.chars().count())
+        .max()
+        .unwrap_or(0);
+    let full = render(longest);
+    if full.chars().count() <= max {
+        return full;
+    }
+    // The longest cap that fits: fewer characters per section, same citations.
+    let (mut lo, mut hi) = (MIN_SECTION, longest);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if render(mid).chars().count() <= max {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    clip(&render(lo), max)
+}
+
 /// 👍/👎 for the answer from `entry`; votes are recorded, never shown.
 pub fn vote_buttons(entry: &str) -> Option<CreateActionRow> {
     (VOTE_DOWN.len() + entry.len() <= CUSTOM_ID).then(|| {
@@ -215,7 +254,7 @@ pub fn response(r: &Response) -> Reply {
     let mut embeds = vec![text_embed(
         &a.title,
         &a.snippet_markdown,
-        &a.citation,
+        &citation_footer(&a.citations, CITATION_FOOTER),
         &more,
     )];
     match &r.facts {
@@ -254,7 +293,7 @@ pub fn document(d: &FullDoc, ephemeral: bool) -> Reply {
         embeds: vec![text_embed(
             &d.title,
             &d.body,
-            &d.citation,
+            &citation_footer(&d.citations, CITATION_FOOTER),
             "… (cut to fit Discord: the guide cited below has the rest)",
         )],
         ephemeral,
@@ -486,13 +525,63 @@ mod tests {
 
     use crate::engine::Answer;
 
+    fn cite(guide: &str, section: &str) -> Citation {
+        Citation {
+            source: "key-2026".into(),
+            guide: guide.into(),
+            title: "A long guide title".into(),
+            date: "2026-05-10".into(),
+            section: section.into(),
+        }
+    }
+
+    #[test]
+    fn the_footer_names_every_cited_section_by_its_short_guide_label() {
+        let list = [
+            cite("Qualora 2026", "Frequently Asked Questions"),
+            cite("Himalayas 2025", "Skills & qualifications"),
+        ];
+        assert_eq!(
+            citation_footer(&list, CITATION_FOOTER),
+            "Qualora 2026 › Frequently Asked Questions · Himalayas 2025 › Skills & qualifications"
+        );
+    }
+
+    #[test]
+    fn a_footer_too_long_shortens_section_names_and_keeps_every_citation() {
+        let list: Vec<Citation> = (0..8)
+            .map(|i| {
+                cite(
+                    "Himalayas 2025",
+                    &format!("Section {i} {}", "word ".repeat(30)),
+                )
+            })
+            .collect();
+        let f = citation_footer(&list, CITATION_FOOTER);
+        assert!(f.chars().count() <= CITATION_FOOTER, "{f}");
+        assert_eq!(f.matches("Himalayas 2025 › Section ").count(), 8, "{f}");
+        assert_eq!(f.matches('…').count(), 8, "{f}");
+        // Cut no shorter than needed: most of the room is used.
+        assert!(f.chars().count() > CITATION_FOOTER - 8 * 8, "{f}");
+        assert!(!f.contains("key-2026") && !f.contains("A long guide title"));
+    }
+
     #[test]
     fn long_answers_fit_every_embed_limit() {
         let a = Answer {
             id: "x".into(),
             title: "t".repeat(400),
             snippet: String::new(),
-            citation: "c".repeat(3000),
+            citations: vec![
+                Citation {
+                    source: "s".into(),
+                    guide: "G".into(),
+                    title: "T".into(),
+                    date: "2024".into(),
+                    section: "c".repeat(3000),
+                };
+                3
+            ],
             source: "s".into(),
             score: 1.0,
             snippet_markdown: "w **b** ".repeat(2000),

@@ -35,6 +35,7 @@ use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDoc
 use crate::corpus::Diagnostics;
 use crate::corpus::diag::edit_distance_within;
 use crate::embed::Embedder;
+pub use crate::index::Citation;
 use crate::index::{self, Fields};
 use intent::{Facts, Want};
 use phrase::{PhrasePostings, StoredPhrase};
@@ -75,7 +76,7 @@ struct DocData {
     kind: DocKind,
     title: String,
     source: Arc<str>,
-    citation: Arc<str>,
+    citations: Arc<[Citation]>,
     /// Every term anywhere in the document, sorted, for coverage: this
     /// range of [`Engine::doc_terms`].
     terms: Range<u32>,
@@ -124,7 +125,8 @@ pub struct Answer {
     pub title: String,
     /// Plain text of what the member is shown (no Markdown markers).
     pub snippet: String,
-    pub citation: String,
+    /// Every (guide, section) the answer relies on.
+    pub citations: Vec<Citation>,
     pub source: String,
     pub score: f32,
     /// The same snippet with matched words in **bold**, for Discord.
@@ -376,6 +378,7 @@ impl Engine {
                 .or_insert_with_key(|s| s.as_str().into())
                 .clone()
         };
+        let mut shared_citations: HashMap<Vec<Citation>, Arc<[Citation]>> = HashMap::new();
         let (mut terms_start, mut phrasings_start) = (0, 0);
         for d in prep.docs {
             let ord = engine.docs.len() as u32;
@@ -387,7 +390,10 @@ impl Engine {
                 kind: DocKind::parse(&d.kind),
                 title: d.title,
                 source: share(d.source),
-                citation: share(d.citation),
+                citations: shared_citations
+                    .entry(d.citations)
+                    .or_insert_with_key(|c| c.as_slice().into())
+                    .clone(),
                 terms: terms_start..d.terms_end,
                 phrasings: phrasings_start..d.phrasings_end,
                 not_covered: d.not_covered,
@@ -916,7 +922,7 @@ impl Engine {
             title: d.title.clone(),
             snippet: snip.plain,
             snippet_markdown: snip.markdown,
-            citation: d.citation.to_string(),
+            citations: d.citations.to_vec(),
             source: d.source.to_string(),
             score: (c.confidence * 1000.0).round() / 1000.0,
             kind: d.kind,
@@ -983,7 +989,7 @@ impl Engine {
             id: d.id.clone(),
             title: d.title.clone(),
             body: self.body(&self.reader.searcher(), d),
-            citation: d.citation.to_string(),
+            citations: d.citations.to_vec(),
         })
     }
 
@@ -1024,7 +1030,7 @@ pub struct FullDoc {
     pub id: String,
     pub title: String,
     pub body: String,
-    pub citation: String,
+    pub citations: Vec<Citation>,
 }
 
 /// A question as the engine analysed it.

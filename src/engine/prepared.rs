@@ -2,7 +2,7 @@
 //! keeps beside it (`engine.bin`), so that opening a generation reads it back
 //! instead of reading and tokenising every stored document again:
 //!
-//! - per document: what answers show (id, title, citation...), its terms
+//! - per document: what answers show (id, title, citations...), its terms
 //!   (coverage) and its phrasings (question, aliases, headings) as term ids;
 //! - the vocabulary with document frequencies, and the words as written
 //!   (typo correction);
@@ -30,10 +30,10 @@ use super::NOT_COVERED_TAG;
 use super::intent;
 use super::query::{self, Stems, Synonyms};
 use crate::embed::Embedder;
-use crate::index::Fields;
+use crate::index::{Citation, Fields};
 
 pub const FILE: &str = "engine.bin";
-const MAGIC: &[u8; 8] = b"cbengin1";
+const MAGIC: &[u8; 8] = b"cbengin2";
 
 pub struct Prepared {
     /// Segment ids and sizes, in the searcher's order.
@@ -101,7 +101,7 @@ pub struct Doc {
     pub kind: String,
     pub title: String,
     pub source: String,
-    pub citation: String,
+    pub citations: Vec<Citation>,
     pub not_covered: bool,
     /// The kinds of facts its body holds ([`intent::Facts`]).
     pub facts: u8,
@@ -189,7 +189,10 @@ pub fn prepare(index: &Index, fields: Fields, synonyms: &[Vec<String>]) -> Resul
                 kind: text(f.kind).to_string(),
                 title: text(f.title).to_string(),
                 source: text(f.source).to_string(),
-                citation: text(f.citation).to_string(),
+                citations: all(f.citations)
+                    .map(serde_json::from_str)
+                    .collect::<Result<_, _>>()
+                    .context("a stored citation is unreadable")?,
                 not_covered: all(f.tags).any(|t| t == NOT_COVERED_TAG),
                 facts: intent::facts(text(f.body)).0,
                 terms_end: len32(&doc_terms),
@@ -383,8 +386,14 @@ pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
     for d in &p.docs {
         o.u32(d.segment);
         o.u32(d.doc_id);
-        for s in [&d.id, &d.kind, &d.title, &d.source, &d.citation] {
+        for s in [&d.id, &d.kind, &d.title, &d.source] {
             o.str(s);
+        }
+        o.len(d.citations.len());
+        for c in &d.citations {
+            for s in [&c.source, &c.guide, &c.title, &c.date, &c.section] {
+                o.str(s);
+            }
         }
         o.u32(u32::from(d.not_covered));
         o.u32(u32::from(d.facts));
@@ -469,7 +478,15 @@ fn parse(bytes: &[u8]) -> Result<Prepared> {
             kind: i.str()?,
             title: i.str()?,
             source: i.str()?,
-            citation: i.str()?,
+            citations: i.list(|i| {
+                Ok(Citation {
+                    source: i.str()?,
+                    guide: i.str()?,
+                    title: i.str()?,
+                    date: i.str()?,
+                    section: i.str()?,
+                })
+            })?,
             not_covered: i.u32()? != 0,
             facts: u8::try_from(i.u32()?).context("facts out of range")?,
             terms_end: i.u32()?,
@@ -638,7 +655,13 @@ mod tests {
                 kind: "entry".into(),
                 title: "T".into(),
                 source: "g".into(),
-                citation: "C".into(),
+                citations: vec![Citation {
+                    source: "g".into(),
+                    guide: "G 2024".into(),
+                    title: "T".into(),
+                    date: "2024".into(),
+                    section: "C".into(),
+                }],
                 not_covered: false,
                 facts: 1,
                 terms_end: 1,
@@ -662,7 +685,7 @@ mod tests {
         write(&p, dir.path()).unwrap();
         let bytes = std::fs::read(dir.path().join(FILE)).unwrap();
         let back = parse(&bytes).unwrap();
-        assert_eq!(back.docs[0].citation, "C");
+        assert_eq!(back.docs[0].citations, p.docs[0].citations);
         assert_eq!(back.docs[0].facts, 1);
         assert!((back.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
         assert_eq!(back.phrases[0].postings, vec![Some(vec![(1, 2)])]);

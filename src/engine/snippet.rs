@@ -196,6 +196,10 @@ pub fn best(
                 }
             }
             matches.push(at);
+            // Summed in one order whatever the sentence's word order, so
+            // sentences matching the same stems tie exactly and the earlier
+            // one wins, instead of float rounding picking one.
+            seen.sort_unstable();
             let fact = want.is_some_and(|w| w.answered_by(intent::facts(s)));
             seen.iter().map(|s| weight_of(s)).sum::<f32>() + if fact { heaviest } else { 0.0 }
         })
@@ -311,6 +315,26 @@ mod tests {
             s.markdown,
             "No. Programs teach the tech you need. **SQL** helps analysts later."
         );
+    }
+
+    #[test]
+    fn sentences_matching_the_same_words_tie_and_the_earlier_one_leads() {
+        let mut a = crate::index::words_analyzer();
+        let filler = "and then some filler words ".repeat(10);
+        // Summed in match order, 1 + tiny + tiny and tiny + tiny + 1 differ
+        // in the last bit of an f32; they must not.
+        let body = format!("Alpha beta gamma {filler}here. Gamma alpha beta {filler}there.");
+        let weight = |s: &str| if s == "gamma" { 1.0 } else { 6e-8 };
+        let s = best(
+            &mut a,
+            &Stems::default(),
+            &body,
+            false,
+            &["alpha", "beta", "gamma"],
+            weight,
+        );
+        assert!(s.plain.starts_with("Alpha beta gamma"), "{}", s.plain);
+        assert!(!s.plain.contains("there."), "{}", s.plain);
     }
 
     #[test]

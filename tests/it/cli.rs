@@ -27,14 +27,14 @@ fn check_reports_each_error_at_its_path_and_line() {
     let e = faq.join("entries");
     let entry = |id: &str, extra: &str| {
         format!(
-            "+++\nid = \"{id}\"\nquestion = \"Q?\"\naliases = [\"q\"]\nsource = \"guide-a\"\nsection = \"S\"\n{extra}+++\nAnswer.\n"
+            "+++\nid = \"{id}\"\nquestion = \"Q?\"\naliases = [\"q\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n{extra}+++\nAnswer.\n"
         )
     };
     std::fs::write(e.join("typo.md"), entry("typo", "aliasses = [\"x\"]\n")).unwrap();
     std::fs::write(e.join("nofm.md"), "just an answer\n").unwrap();
     std::fs::write(
         e.join("missing.md"),
-        "+++\nid = \"missing\"\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"missing\"\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     std::fs::write(
@@ -82,7 +82,7 @@ fn check_reports_each_error_at_its_path_and_line() {
             f("entries/empty.md")
         ),
         format!(
-            "{}:2: error: unknown source `guide-c`\n  hint: did you mean `guide-a`?",
+            "{}:5: error: unknown source `guide-c`\n  hint: did you mean `guide-a`?",
             f("entries/badsrc.md")
         ),
         format!("{}:7: error: invalid TOML", f("entries/badtoml.md")),
@@ -110,6 +110,77 @@ fn check_reports_each_error_at_its_path_and_line() {
     assert!(out.contains("error(s)"), "{out}");
 }
 
+/// The citation rules, each broken once, each with its exact message.
+#[test]
+fn check_holds_entries_to_the_citation_rules_at_their_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let faq = tmp.path().join("faq");
+    copy_tree(&fixture(), &faq);
+    let e = faq.join("entries");
+    let entry = |id: &str, cites: &str, body: &str| {
+        format!(
+            "+++\nid = \"{id}\"\nquestion = \"Q {id}?\"\naliases = [\"q {id}\"]\n{cites}+++\n{body}\n"
+        )
+    };
+    let faq_a = "source = \"guide-a\"\nsection = \"FAQ\"\n";
+    std::fs::write(
+        e.join("names.md"),
+        entry("names", faq_a, "Often remote.\n\nGuide B says otherwise."),
+    )
+    .unwrap();
+    std::fs::write(
+        e.join("section.md"),
+        entry(
+            "section",
+            "cites = [\n  { source = \"guide-a\", section = \"FAQ\" },\n  { source = \"guide-a\", section = \"Outlok\" },\n]\n",
+            "Growing.",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        e.join("best.md"),
+        entry(
+            "best",
+            faq_a,
+            "Coding is the best remote job. Others follow.",
+        ),
+    )
+    .unwrap();
+    // The section it cites says "the most": no warning.
+    std::fs::write(
+        e.join("most.md"),
+        entry(
+            "most",
+            "source = \"guide-a\"\nsection = \"Industries\"\n",
+            "Hospitals employ the most technicians.",
+        ),
+    )
+    .unwrap();
+    let o = careerbot(&["check", "--faq", s(&faq)], None);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let f = |rel: &str| format!("{}/{rel}", faq.display());
+    let expected = [
+        format!(
+            "{}:10: error: the answer names \"Guide B\" but does not cite `guide-b`\n  hint: add `{{ source = \"guide-b\", section = \"...\" }}` to `cites`, naming the section the claim comes from",
+            f("entries/names.md")
+        ),
+        format!(
+            "{}:7: error: section `Outlok` is not a heading of Guide A 2024 (guides/guide-a.md)\n  hint: did you mean `Outlook`?",
+            f("entries/section.md")
+        ),
+        format!(
+            "{}:8: warning: the first sentence says \"the best\", which no cited section says\n  hint: say it as the guide does (a list is not a ranking), or cite the section that makes the claim",
+            f("entries/best.md")
+        ),
+    ];
+    for want in &expected {
+        assert!(out.contains(want), "missing:\n{want}\n--- got:\n{out}");
+    }
+    assert!(!out.contains("most.md"), "{out}");
+    assert!(out.contains("2 error(s), 1 warning(s)"), "{out}");
+}
+
 #[test]
 fn check_warns_but_passes_on_missing_aliases_and_shared_aliases() {
     let tmp = tempfile::tempdir().unwrap();
@@ -117,12 +188,12 @@ fn check_warns_but_passes_on_missing_aliases_and_shared_aliases() {
     copy_tree(&fixture(), &faq);
     std::fs::write(
         faq.join("entries/twin.md"),
-        "+++\nid = \"twin\"\nquestion = \"Median?\"\naliases = [\"Median Pay\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"twin\"\nquestion = \"Median?\"\naliases = [\"Median Pay\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     std::fs::write(
         faq.join("entries/bare.md"),
-        "+++\nid = \"bare\"\nquestion = \"Bare?\"\nsource = \"guide-a\"\nsection = \"S\"\n+++\nA.\n",
+        "+++\nid = \"bare\"\nquestion = \"Bare?\"\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nA.\n",
     )
     .unwrap();
     let o = careerbot(&["check", "--faq", s(&faq)], None);
@@ -156,9 +227,21 @@ fn ask_json_has_the_documented_shape_and_plain_snippet() {
     assert_eq!(v["question"], "do i need a cs degree??");
     assert_eq!(v["abstained"], false);
     let a = &v["answer"];
-    for key in ["id", "title", "snippet", "citation", "source", "score"] {
+    for key in ["id", "title", "snippet", "citations", "source", "score"] {
         assert!(!a[key].is_null(), "answer.{key} missing in {v}");
     }
+    // Every (guide, section) the answer relies on, each a whole object.
+    let citations = a["citations"].as_array().unwrap();
+    assert!(citations.len() >= 2, "{v}");
+    for c in citations {
+        for key in ["source", "guide", "title", "date", "section"] {
+            assert!(
+                c[key].as_str().is_some_and(|s| !s.is_empty()),
+                "citation.{key} missing in {c}"
+            );
+        }
+    }
+    assert!(a.get("citation").is_none(), "the old string is gone: {v}");
     let snippet = a["snippet"].as_str().unwrap();
     assert!(snippet.starts_with("No"), "{snippet}");
     assert!(
@@ -231,10 +314,34 @@ fn ask_text_output_cites_the_source() {
     );
     let out = stdout(&o);
     assert!(out.starts_with("Can I work remotely?"), "{out}");
-    assert!(
-        out.contains("— Fixture Guide A (2024-01-02) › FAQ"),
-        "{out}"
+    assert!(out.contains("\n— Guide A 2024 › FAQ\n"), "{out}");
+}
+
+#[test]
+fn ask_text_lists_every_cited_section_by_guide_label_never_keys_or_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = careerbot(
+        &[
+            "--index",
+            s(tmp.path()),
+            "ask",
+            "whats the full salary range for hit techs low to high",
+        ],
+        None,
     );
+    let out = stdout(&o);
+    assert!(out.contains("id `salary-overall-range`"), "{out}");
+    for cited in [
+        "Himalayas 2025 › Key facts",
+        "Himalayas 2025 › Global salaries",
+        "Qualora 2026 › Salary and Job Outlook",
+        "HIT Career Info 2019 › Median salary ($40,350, 2018) and highest-paying industry ($62,740)",
+    ] {
+        assert!(out.contains(&format!("\n— {cited}\n")), "{cited}:\n{out}");
+    }
+    // Never the internal keys, nor notes meant for moderators.
+    assert!(!out.contains("himalayas-2025"), "{out}");
+    assert!(!out.contains("publication date"), "{out}");
 }
 
 #[test]
@@ -299,7 +406,7 @@ fn index_is_rebuilt_when_the_knowledge_changes() {
     );
     std::fs::write(
         faq.join("entries/pilot.md"),
-        "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nFly a lot.\n",
+        "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nFly a lot.\n",
     )
     .unwrap();
     assert_eq!(ask("how do I become a pilot")["answer"]["id"], "pilot");

@@ -124,10 +124,10 @@ fn query_syntax_in_user_text_is_just_words() {
 fn answers_cite_every_source_and_bold_matched_words() {
     let (k, _t) = knowledge();
     let a = k.engine.ask("median salary").answer.unwrap();
-    assert_eq!(
-        a.citation,
-        "Fixture Guide A (2024-01-02); Fixture Guide B (2019) › Salary"
-    );
+    let cited: Vec<String> = a.citations.iter().map(|c| c.short()).collect();
+    assert_eq!(cited, ["Guide A 2024 › Salary", "Guide B 2019 › Salary"]);
+    assert_eq!(a.citations[1].title, "Fixture Guide B");
+    assert_eq!(a.citations[1].date, "2019");
     assert!(
         a.snippet.contains("$47,160") && a.snippet.contains("$40,350"),
         "{}",
@@ -135,6 +135,9 @@ fn answers_cite_every_source_and_bold_matched_words() {
     );
     let s = k.engine.ask("how many openings a year").answer.unwrap();
     assert_eq!(s.title, "Fixture Guide A › Outlook");
+    // A guide section cites itself.
+    let cited: Vec<String> = s.citations.iter().map(|c| c.short()).collect();
+    assert_eq!(cited, ["Guide A 2024 › Outlook"]);
     assert!(
         s.snippet_markdown.contains("**openings**"),
         "{}",

@@ -9,7 +9,7 @@ use careerbot::live::{Live, ReloadOutcome};
 
 use crate::{copy_tree, fixture};
 
-const PILOT: &str = "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nFly a lot.\n";
+const PILOT: &str = "+++\nid = \"pilot\"\nquestion = \"How do I become a pilot?\"\naliases = [\"pilot training\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nFly a lot.\n";
 
 fn wait_until(what: &str, cond: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
