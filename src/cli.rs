@@ -259,10 +259,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     m.id, m.question, m.got
                 );
             }
+            println!("confidence   answers  right");
+            for b in r.reliability.iter().filter(|b| b.answers > 0) {
+                println!(
+                    "{:.1}-{:.1}   {:>8}  {:.2}",
+                    b.from,
+                    b.to,
+                    b.answers,
+                    b.right as f64 / b.answers as f64
+                );
+            }
             println!(
-                "Recall@1 {:.3}  Recall@3 {:.3}  ({} questions)  off-topic abstained {:.3} ({} questions)  threshold {:.3}",
+                "Recall@1 {:.3}  Recall@3 {:.3}  answered wrong {:.3}  ({} questions)  off-topic abstained {:.3} ({} questions)  threshold {:.3}",
                 r.recall_at_1,
                 r.recall_at_3,
+                r.answered_wrong,
                 r.questions,
                 r.abstention,
                 r.offtopic,
@@ -363,7 +374,10 @@ fn print_answer(resp: &Response) {
             }
             println!("  confidence {:.2} · id `{}`", a.score, a.id);
         }
-        None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
+        None => match &resp.gap {
+            Some(g) => println!("{}", g.message),
+            None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
+        },
     }
     if let Some(f) = &resp.facts {
         print!("\n{}", crate::cli_lookup::render_facts(f));

@@ -66,8 +66,42 @@ pub struct Report {
     pub recall_at_3: f64,
     pub offtopic: usize,
     pub abstention: f64,
+    /// Share of the in-domain questions answered with an answer that does
+    /// not hold the fact: the error that costs a member most.
+    pub answered_wrong: f64,
+    /// Every answer the engine would give with the gate open (in-domain and
+    /// off-topic), by confidence: does the confidence mean what it says?
+    pub reliability: Vec<Bucket>,
     pub misses: Vec<Miss>,
     pub answered_offtopic: Vec<Miss>,
+}
+
+/// Answers whose confidence falls in `[from, to)` (the last bucket
+/// includes 1), and how many of them were right.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    pub from: f32,
+    pub to: f32,
+    pub answers: usize,
+    pub right: usize,
+}
+
+/// Buckets of one tenth of confidence each.
+fn reliability(scored: impl IntoIterator<Item = (f32, bool)>) -> Vec<Bucket> {
+    let mut buckets: Vec<Bucket> = (0..10)
+        .map(|k| Bucket {
+            from: k as f32 / 10.0,
+            to: (k + 1) as f32 / 10.0,
+            answers: 0,
+            right: 0,
+        })
+        .collect();
+    for (confidence, right) in scored {
+        let b = &mut buckets[((confidence * 10.0) as usize).min(9)];
+        b.answers += 1;
+        b.right += usize::from(right);
+    }
+    buckets
 }
 
 struct Compiled {
@@ -108,8 +142,12 @@ fn matches(c: &Compiled, text: &str) -> bool {
 /// Scores the engine at its current threshold.
 pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Result<Report> {
     let compiled = compile(questions)?;
-    let (mut r1, mut r3, mut misses) = (0, 0, Vec::new());
+    let (mut r1, mut r3, mut wrong, mut misses) = (0, 0, 0, Vec::new());
+    let mut gate_open = Vec::new();
     for c in &compiled {
+        gate_open.push(open_gate(engine, &c.q.q, |a| {
+            matches(c, &shown(&a.title, &a.snippet))
+        }));
         let resp = engine.ask(&c.q.q);
         let ok1 = resp
             .answer
@@ -118,6 +156,7 @@ pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Re
         let ok3 = ok1 || top3_match(engine, &resp, c);
         r1 += usize::from(ok1);
         r3 += usize::from(ok3);
+        wrong += usize::from(!ok1 && resp.answer.is_some());
         if !ok1 {
             misses.push(Miss {
                 id: c.q.id.clone(),
@@ -136,6 +175,7 @@ pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Re
     }
     let mut answered_offtopic = Vec::new();
     for q in offtopic {
+        gate_open.push(open_gate(engine, &q.q, |_| false));
         let resp = engine.ask(&q.q);
         if let Some(a) = resp.answer {
             answered_offtopic.push(Miss {
@@ -157,6 +197,8 @@ pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Re
         } else {
             1.0 - answered_offtopic.len() as f64 / offtopic.len() as f64
         },
+        answered_wrong: wrong as f64 / n,
+        reliability: reliability(gate_open.into_iter().flatten()),
         misses,
         answered_offtopic,
     })
@@ -184,11 +226,14 @@ pub fn sweep(
     let compiled = compile(questions)?;
     let scored: Vec<(f32, bool)> = compiled
         .iter()
-        .map(|c| open_gate(engine, &c.q.q, |a| matches(c, &shown(&a.title, &a.snippet))))
+        .map(|c| {
+            open_gate(engine, &c.q.q, |a| matches(c, &shown(&a.title, &a.snippet)))
+                .unwrap_or((0.0, false))
+        })
         .collect();
     let off: Vec<f32> = offtopic
         .iter()
-        .map(|q| open_gate(engine, &q.q, |_| true).0)
+        .map(|q| open_gate(engine, &q.q, |_| true).map_or(0.0, |(c, _)| c))
         .collect();
     let mut rows = Vec::new();
     for step in 0..=20 {
@@ -201,13 +246,15 @@ pub fn sweep(
     Ok(rows)
 }
 
-/// Confidence and correctness with the abstention gate open.
-fn open_gate(engine: &Engine, q: &str, ok: impl Fn(&crate::engine::Answer) -> bool) -> (f32, bool) {
-    let resp = engine.ask_with_threshold(q, 0.0);
-    match resp.answer {
-        Some(a) => (a.score, ok(&a)),
-        None => (0.0, false),
-    }
+/// Confidence and correctness of the answer given with the abstention gate
+/// open; `None` when there is none even then.
+fn open_gate(
+    engine: &Engine,
+    q: &str,
+    ok: impl Fn(&crate::engine::Answer) -> bool,
+) -> Option<(f32, bool)> {
+    let a = engine.ask_with_threshold(q, 0.0).answer?;
+    Some((a.score, ok(&a)))
 }
 
 /// For every question, every candidate the engine ranked, with its features

@@ -248,7 +248,7 @@ pub fn vote_buttons(entry: &str) -> Option<CreateActionRow> {
 /// engine abstained, a plain "I don't know" with the related entries.
 pub fn response(r: &Response) -> Reply {
     let Some(a) = &r.answer else {
-        return abstain(&r.related);
+        return abstain(r.gap.as_ref().map(|g| g.message.as_str()), &r.related);
     };
     let more = format!("… More: `/faq topic: {}`", a.id);
     let mut embeds = vec![text_embed(
@@ -273,12 +273,14 @@ pub fn response(r: &Response) -> Reply {
 
 pub const ABSTAIN: &str = "I don't know that one: nothing in the FAQ answers it well enough.";
 
-/// Abstained: said plainly, in the channel, with related entries.
-pub fn abstain(related: &[Related]) -> Reply {
+/// Abstained: said plainly, in the channel, with related entries; `gap`
+/// says what the guides don't give, when the engine knows.
+pub fn abstain(gap: Option<&str>, related: &[Related]) -> Reply {
+    let lead = gap.unwrap_or(ABSTAIN);
     let content = if related.is_empty() {
-        format!("{ABSTAIN} Try `/faq` to browse the questions it does answer.")
+        format!("{lead} Try `/faq` to browse the questions it does answer.")
     } else {
-        format!("{ABSTAIN} These entries may be close:")
+        format!("{lead} These entries may be close:")
     };
     Reply {
         content: Some(content),
