@@ -11,6 +11,8 @@ mod tomlx;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 pub use data::{Cert, Figure, Geography, Level, Named, Salaries, Source, Stat};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use markdown::{Entry, Section};
@@ -28,8 +30,9 @@ pub struct Corpus {
     pub sections: Vec<Section>,
     pub salaries: Salaries,
     pub certs: Vec<Cert>,
-    /// Hash of every file's path and bytes: the index is stale when it changes.
-    pub content_hash: u64,
+    /// SHA-256 of every file's path and bytes, hex ([`ContentHash`]): the
+    /// index is stale when it changes.
+    pub content_hash: String,
     pub files: usize,
 }
 
@@ -46,28 +49,29 @@ impl Corpus {
     }
 }
 
-/// A 64-bit FNV-1a hash: stable across runs and platforms, enough to notice edits.
-#[derive(Clone, Copy)]
-pub struct Fnv(u64);
+/// SHA-256 over the knowledge base's files: each file's relative path and
+/// bytes, each prefixed with its length so that no two different trees feed
+/// it the same bytes. A cryptographic hash, so that no crafted edit can keep
+/// the index of an older tree (with content since removed) looking current.
+#[derive(Clone, Default)]
+pub struct ContentHash(Sha256);
 
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+impl ContentHash {
+    /// Adds one file.
+    pub fn file(&mut self, rel_path: &[u8], bytes: &[u8]) {
+        for part in [rel_path, bytes] {
+            self.0.update((part.len() as u64).to_le_bytes());
+            self.0.update(part);
         }
-        // Separator so ("ab","c") and ("a","bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    pub fn finish(self) -> u64 {
+
+    /// The digest, as 64 lowercase hexadecimal digits.
+    pub fn finish(self) -> String {
         self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -169,7 +173,7 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
     }
     // One file at a time (read, hash, parse, let go), so that the whole
     // knowledge base is never held twice, as bytes and parsed.
-    let mut hash = Fnv::default();
+    let mut hash = ContentHash::default();
     let top = |name: &str| dir.join(name);
     let mut saw_sources = false;
     for file in list_tree(dir, &mut diags) {
@@ -179,8 +183,7 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
         };
         corpus.files += 1;
         let rel = path.strip_prefix(dir).unwrap_or(path);
-        hash.write(rel.to_string_lossy().as_bytes());
-        hash.write(&bytes);
+        hash.file(rel.to_string_lossy().as_bytes(), &bytes);
         let Some(text) = utf8(path, &bytes, &mut diags) else {
             continue;
         };
@@ -302,13 +305,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv_is_stable_and_separates_fields() {
-        let h = |parts: &[&str]| {
-            let mut f = Fnv::default();
-            parts.iter().for_each(|p| f.write(p.as_bytes()));
-            f.finish()
+    fn content_hash_is_sha256_of_length_prefixed_paths_and_bytes() {
+        let h = |files: &[(&str, &str)]| {
+            let mut c = ContentHash::default();
+            files
+                .iter()
+                .for_each(|(p, b)| c.file(p.as_bytes(), b.as_bytes()));
+            c.finish()
         };
-        assert_eq!(h(&["a", "b"]), h(&["a", "b"]));
-        assert_ne!(h(&["ab", "c"]), h(&["a", "bc"]));
+        let mut expected = Sha256::new();
+        for part in ["a.md", "body"] {
+            expected.update((part.len() as u64).to_le_bytes());
+            expected.update(part);
+        }
+        let hex: String = expected
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(h(&[("a.md", "body")]), hex);
+        assert_eq!(hex.len(), 64);
+        // Moving bytes between a path and its content, or between files,
+        // changes the hash.
+        assert_ne!(h(&[("ab", "c")]), h(&[("a", "bc")]));
+        assert_ne!(h(&[("a", "b"), ("c", "d")]), h(&[("a", "b\0c"), ("", "d")]));
+        assert_ne!(h(&[]), h(&[("", "")]));
     }
 }
