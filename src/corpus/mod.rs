@@ -75,7 +75,10 @@ impl ContentHash {
     }
 }
 
-/// Files of the knowledge base, in a stable order.
+/// Files of the knowledge base, in a stable order. Only folders and
+/// regular files are walked; anything else (a symbolic link, a FIFO, a
+/// device, a socket) is an error naming it and is never opened: a link
+/// could point outside `faq/` or at `/dev/zero`, a FIFO would block forever.
 fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
         let rd = match std::fs::read_dir(dir) {
@@ -95,10 +98,12 @@ fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
             if name.to_string_lossy().starts_with('.') {
                 continue;
             }
-            match ent.file_type() {
+            // What the entry itself is, links not followed.
+            match std::fs::symlink_metadata(&p).map(|m| m.file_type()) {
                 Ok(t) if t.is_dir() => walk(&p, out, diags),
-                Ok(_) => out.push(p),
-                Err(_) => {}
+                Ok(t) if t.is_file() => out.push(p),
+                Ok(t) => diags.push(not_a_regular_file(&p, t)),
+                Err(e) => diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}"))),
             }
         }
     }
@@ -108,32 +113,94 @@ fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     paths
 }
 
-/// The bytes of one file of the knowledge base, unless it is too large or unreadable.
+/// The error for a path in `faq/` that is neither a folder nor a regular file.
+fn not_a_regular_file(p: &Path, t: std::fs::FileType) -> Diagnostic {
+    if t.is_symlink() {
+        return Diagnostic::error(p, 1, "is a symbolic link; only regular files are read")
+            .with_hint("replace the link with a copy of the file it points to");
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_block_device() || t.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a regular file";
+    Diagnostic::error(p, 1, format!("is {what}; only regular files are read"))
+        .with_hint("remove it from the knowledge folder; entries and guides are plain text files")
+}
+
+/// Opens `p` for reading without following a symbolic link and without
+/// blocking on a FIFO (on Unix), so that what is opened is what was listed.
+fn open_regular(p: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    o.open(p)
+}
+
+/// The bytes of one file of the knowledge base, unless it is too large, not a
+/// regular file (it may have been swapped since it was listed) or unreadable.
+/// Never reads more than [`MAX_FILE_BYTES`] + 1 bytes.
 fn read_file(p: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    match std::fs::metadata(p) {
-        Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
-            diags.push(
-                Diagnostic::error(
-                    p,
-                    1,
-                    format!(
-                        "file is {} KiB, over the {} KiB limit",
-                        m.len() / 1024,
-                        MAX_FILE_BYTES / 1024
-                    ),
-                )
-                .with_hint("split it into several entries or sections"),
-            );
+    use std::io::Read;
+    let too_large = |size: String| {
+        Diagnostic::error(
+            p,
+            1,
+            format!(
+                "file is {size}, over the {} KiB limit",
+                MAX_FILE_BYTES / 1024
+            ),
+        )
+        .with_hint("split it into several entries or sections")
+    };
+    let file = match open_regular(p) {
+        Ok(f) => f,
+        Err(e) => {
+            let d = match std::fs::symlink_metadata(p) {
+                Ok(m) if !m.is_file() => not_a_regular_file(p, m.file_type()),
+                _ => Diagnostic::error(p, 1, format!("cannot read file: {e}")),
+            };
+            diags.push(d);
             return None;
         }
+    };
+    match file.metadata() {
+        Ok(m) if !m.is_file() => {
+            diags.push(not_a_regular_file(p, m.file_type()));
+            return None;
+        }
+        Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
+            diags.push(too_large(format!("{} KiB", m.len() / 1024)));
+            return None;
+        }
+        Ok(_) => {}
         Err(e) => {
             diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
             return None;
         }
-        _ => {}
     }
-    match std::fs::read(p) {
-        Ok(b) => Some(b),
+    let mut bytes = Vec::new();
+    match file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes) {
+        // It grew since it was measured.
+        Ok(n) if n > MAX_FILE_BYTES => {
+            diags.push(too_large("larger".into()));
+            None
+        }
+        Ok(_) => Some(bytes),
         Err(e) => {
             diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
             None
