@@ -13,7 +13,8 @@
 //!
 //! It holds no more than it needs: answered questions keep only the command and
 //! the entry id (not the question); unanswered ones keep the question text,
-//! clipped, with user mentions replaced by `@user`; votes keep the message id,
+//! clipped, with mentions, e-mail addresses and phone numbers redacted
+//! ([`redact`]); votes keep the message id,
 //! the entry id and a salted digest of (user id, message id), which tells two
 //! votes by the same person on the same message apart from votes by others but
 //! cannot be linked across messages or, without the `salt` file beside the
@@ -599,33 +600,96 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Trims, replaces user mentions (`<@123>`, `<@!123>`) with `@user`, and
-/// clips to [`MAX_QUESTION_CHARS`].
+/// Trims, [`redact`]s and clips to [`MAX_QUESTION_CHARS`].
 fn clean_question(q: &str) -> String {
-    let mut out = String::with_capacity(q.len().min(4 * MAX_QUESTION_CHARS));
-    let mut rest = q.trim();
-    while let Some(i) = rest.find("<@") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let digits_from = usize::from(after.starts_with('!'));
-        let digits = after[digits_from..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
-        let end = digits_from + digits;
-        if digits > 0 && after[end..].starts_with('>') {
-            out.push_str("@user");
-            rest = &after[end + 1..];
-        } else {
-            out.push_str("<@");
-            rest = after;
-        }
-    }
-    out.push_str(rest);
+    let out = redact(q.trim());
     match out.char_indices().nth(MAX_QUESTION_CHARS) {
         Some((i, _)) => out[..i].trim_end().to_string(),
         None => out,
     }
+}
+
+/// What a question may say about people, replaced before it is stored:
+/// every Discord mention form (`<@id>` and `<@!id>` become `@user`, `<@&id>`
+/// `@role`, `<#id>` `#channel`, `@everyone` and `@here` `@mention`),
+/// e-mail addresses (`[email]`) and phone numbers (`[phone]`).
+pub fn redact(text: &str) -> String {
+    use std::sync::LazyLock;
+    // Plain regular expressions (no look-around): linear time on any input.
+    static MENTION: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(r"<@!?[0-9]+>|<@&[0-9]+>|<#[0-9]+>|@(?:everyone|here)")
+            .expect("a valid pattern")
+    });
+    static EMAIL: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        )
+        .expect("a valid pattern")
+    });
+    static PHONE: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(r"\+?\(?[0-9][0-9 ().\-]{4,24}[0-9]").expect("a valid pattern")
+    });
+    let text = EMAIL.replace_all(text, "[email]");
+    let text = MENTION.replace_all(&text, |c: &fancy_regex::Captures<'_, str>| {
+        let m = &c[0];
+        if m.starts_with("<@&") {
+            "@role"
+        } else if m.starts_with("<#") {
+            "#channel"
+        } else if m.starts_with("<@") {
+            "@user"
+        } else {
+            "@mention"
+        }
+        .to_string()
+    });
+    let whole = text.clone();
+    PHONE
+        .replace_all(&text, |c: &fancy_regex::Captures<'_, str>| {
+            let m = c.get(0).expect("the whole match");
+            // Part of a longer word or figure ("$40,000-50,000", "v2.0.1"): not a phone.
+            let mut before = whole[..m.start()].chars().rev();
+            let mut after = whole[m.end()..].chars();
+            let glued = |next: Option<char>, beyond: Option<char>| match next {
+                Some(',') => beyond.is_some_and(|c| c.is_ascii_digit()),
+                Some(c) => c.is_alphanumeric() || "$€£_".contains(c),
+                None => false,
+            };
+            if glued(before.next(), before.next())
+                || glued(after.next(), after.next())
+                || !looks_like_phone(m.as_str())
+            {
+                m.as_str().to_string()
+            } else {
+                "[phone]".to_string()
+            }
+        })
+        .into_owned()
+}
+
+/// A run of digits and separators that reads as a phone number: 7 to 15
+/// digits, written with a `+` or parentheses, or in three or more groups, or
+/// as 3 + 4 digits (a local number), or as one block of 9 digits or more;
+/// dates and year ranges ("2024-01-02", "2019-2024") are not phones.
+fn looks_like_phone(s: &str) -> bool {
+    let groups: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    if !(7..=15).contains(&digits) {
+        return false;
+    }
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let date = lens == [4, 2, 2] && s.contains('-');
+    if date || lens == [4, 4] {
+        return false;
+    }
+    s.starts_with('+')
+        || s.contains('(')
+        || groups.len() >= 3
+        || lens == [3, 4]
+        || (groups.len() == 1 && digits >= 9)
 }
 
 /// Grouping key: lower case, whitespace collapsed, trailing `?`/`.` ignored.
@@ -1030,6 +1094,43 @@ mod tests {
         let q = &s.unanswered(1)[0].question;
         assert_eq!(q.chars().count(), MAX_QUESTION_CHARS);
         assert_eq!(clean_question("  <@abc> <@!> x "), "<@abc> <@!> x");
+    }
+
+    #[test]
+    fn questions_lose_mentions_emails_and_phone_numbers_before_they_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.record_unanswered(
+            "ask",
+            "<@123> <@!456> <@&789> <#1011> @everyone @here: mail jane.doe+hit@mail.example.org \
+             or call +1 (555) 123-4567, 555-123-4567, 555-1234 or 07700900123",
+        )
+        .unwrap();
+        let q = &s.unanswered(1)[0].question;
+        assert_eq!(
+            q,
+            "@user @user @role #channel @mention @mention: mail [email] \
+             or call [phone], [phone], [phone] or [phone]"
+        );
+        let text = events(dir.path());
+        for secret in [
+            "123", "456", "789", "1011", "everyone", "jane", "555", "0770",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    #[test]
+    fn figures_dates_and_years_are_not_phone_numbers() {
+        for q in [
+            "is $40,000-50,000 a good salary in 2019-2024?",
+            "the exam on 2024-01-02 costs 299 dollars",
+            "rhit vs rhia in 2025",
+            "version 10.2.1 of epic",
+            "1234567",
+        ] {
+            assert_eq!(redact(q), q);
+        }
     }
 
     #[test]
