@@ -186,7 +186,7 @@ pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) 
     let store = h.data.store.clone();
     let (message, user, entry) = (c.message.id.get(), c.user.id.get(), entry.to_string());
     let outcome = blocking(move || store.record_vote(message, user, &entry, up)).await??;
-    if outcome != VoteOutcome::Unchanged {
+    if matches!(outcome, VoteOutcome::Recorded | VoteOutcome::Changed) {
         h.data.metrics.vote(up);
     }
     let text = match outcome {
@@ -195,6 +195,9 @@ pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) 
         }
         VoteOutcome::Changed => "Feedback updated. Thanks!",
         VoteOutcome::Unchanged => "You already gave that feedback. Thanks!",
+        VoteOutcome::Limited => {
+            "You changed this feedback several times already: your last choice stands. Thanks!"
+        }
     };
     Ok(Reply::text(text, true))
 }
