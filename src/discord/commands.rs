@@ -7,6 +7,12 @@ use serenity::all::{
 /// The message context-menu command ("Apps › Find answer").
 pub const FIND_ANSWER: &str = "Find answer";
 
+/// Longest value of a name or topic option (a role, region, credential or
+/// FAQ question): Discord refuses longer ones, and the bot cuts them anyway.
+pub const MAX_NAME_CHARS: u16 = 100;
+/// Longest `/ask` question.
+pub const MAX_QUESTION_CHARS: u16 = 300;
+
 /// Permission that shows `/faqadmin` by default (server admins may widen it;
 /// the handler checks again, see [`super::admin`]).
 pub const MODERATOR_PERMISSION: Permissions = Permissions::MANAGE_GUILD;
@@ -30,13 +36,14 @@ pub fn all() -> Vec<CreateCommand> {
                     "Your question in plain words, e.g. do I need a CS degree?",
                 )
                 .required(true)
-                .max_length(300),
+                .max_length(MAX_QUESTION_CHARS),
             ),
         CreateCommand::new("salary")
             .description("Pay figures for a Health IT role, each with its year and source")
             .add_option(
                 string("role", "The role, e.g. HIT technician")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             )
             .add_option(
@@ -48,6 +55,7 @@ pub fn all() -> Vec<CreateCommand> {
             )
             .add_option(
                 string("region", "Country or region (default: every region)")
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new("cert")
@@ -55,6 +63,7 @@ pub fn all() -> Vec<CreateCommand> {
             .add_option(
                 string("name", "Abbreviation or name, e.g. RHIT")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new("faq")
@@ -62,6 +71,7 @@ pub fn all() -> Vec<CreateCommand> {
             .add_option(
                 string("topic", "Start typing a question to pick an entry")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new(FIND_ANSWER).kind(CommandType::Message),
@@ -105,6 +115,27 @@ pub fn payload() -> Vec<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_free_text_option_has_a_length_limit() {
+        let mut seen = 0;
+        for c in payload() {
+            for o in c["options"].as_array().into_iter().flatten() {
+                let choices = o["choices"].as_array().is_some_and(|c| !c.is_empty());
+                if o["type"] == 3 && !choices {
+                    seen += 1;
+                    let max = o["max_length"].as_u64().unwrap_or(u64::MAX);
+                    let limit = if o["name"] == "question" {
+                        MAX_QUESTION_CHARS
+                    } else {
+                        MAX_NAME_CHARS
+                    };
+                    assert_eq!(max, u64::from(limit), "/{} {}", c["name"], o["name"]);
+                }
+            }
+        }
+        assert_eq!(seen, 5);
+    }
 
     #[test]
     fn payload_gives_permissions_as_an_integer() {

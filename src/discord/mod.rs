@@ -44,7 +44,13 @@ pub struct Data {
     pub metrics: Arc<Metrics>,
     /// Last question per member (`/ask`, help channels), for the cooldown.
     last_ask: Mutex<HashMap<UserId, Instant>>,
+    /// Autocomplete requests per member: plenty for typing, not for a flood.
+    autocompletes: RateLimit,
 }
+
+/// Autocomplete requests a member may send within [`AUTOCOMPLETE_WINDOW`].
+const AUTOCOMPLETE_BURST: u32 = 20;
+const AUTOCOMPLETE_WINDOW: Duration = Duration::from_secs(5);
 
 impl Data {
     pub fn new(live: Arc<Live>, store: Arc<Store>, metrics: Arc<Metrics>) -> Data {
@@ -58,6 +64,7 @@ impl Data {
             store,
             metrics,
             last_ask: Mutex::new(HashMap::new()),
+            autocompletes: RateLimit::new(AUTOCOMPLETE_BURST, AUTOCOMPLETE_WINDOW),
         }
     }
 
@@ -173,16 +180,54 @@ pub(crate) async fn compute<T: Send + 'static>(
     answer.await.context("engine task failed")
 }
 
-/// A string option of a command (or of its subcommand).
+/// A string option of a command (or of its subcommand), cut to the longest
+/// any option accepts ([`commands::MAX_QUESTION_CHARS`]): Discord enforces
+/// the registered lengths, but a value is never trusted to respect them.
 pub(crate) fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
     cmd.data
         .options()
         .into_iter()
         .find(|o| o.name == name)
         .and_then(|o| match o.value {
-            ResolvedValue::String(s) => Some(s),
+            ResolvedValue::String(s) => Some(cut(s, commands::MAX_QUESTION_CHARS.into())),
             _ => None,
         })
+}
+
+/// `s` cut to at most `max` characters (no marker: this is input).
+pub(crate) fn cut(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
+}
+
+/// At most `max` events per member within `per` (a fixed window per member).
+pub(crate) struct RateLimit {
+    max: u32,
+    per: Duration,
+    seen: Mutex<HashMap<UserId, (Instant, u32)>>,
+}
+
+impl RateLimit {
+    pub(crate) fn new(max: u32, per: Duration) -> RateLimit {
+        RateLimit {
+            max,
+            per,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `user` may go on at `now` (and counts it).
+    pub(crate) fn allow(&self, user: UserId, now: Instant) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 10_000 {
+            seen.retain(|_, (start, _)| now.saturating_duration_since(*start) < self.per);
+        }
+        let (start, n) = seen.entry(user).or_insert((now, 0));
+        if now.saturating_duration_since(*start) >= self.per {
+            (*start, *n) = (now, 0);
+        }
+        *n += 1;
+        *n <= self.max
+    }
 }
 
 impl Handler {
@@ -406,10 +451,14 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match &interaction {
             Interaction::Autocomplete(cmd) => {
-                let choices = lookups::autocomplete(self, cmd).await.unwrap_or_else(|e| {
-                    tracing::error!(error = %format!("{e:#}"), "autocomplete failed");
-                    Vec::new()
-                });
+                let choices = if self.data.autocompletes.allow(cmd.user.id, Instant::now()) {
+                    lookups::autocomplete(self, cmd).await.unwrap_or_else(|e| {
+                        tracing::error!(error = %format!("{e:#}"), "autocomplete failed");
+                        Vec::new()
+                    })
+                } else {
+                    Vec::new() // a flood: no engine work, no choices
+                };
                 let r = format::choices(&choices);
                 if let Err(e) =
                     retrying("autocomplete", || create(&ctx, &interaction, r.clone())).await
@@ -552,7 +601,24 @@ pub async fn serve(config: Config, token: Token) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::compute;
+    use super::*;
+
+    #[test]
+    fn rate_limit_allows_a_burst_per_member_per_window() {
+        let limit = RateLimit::new(3, Duration::from_secs(5));
+        let (a, b) = (UserId::new(1), UserId::new(2));
+        let t = Instant::now();
+        assert!((0..3).all(|_| limit.allow(a, t)));
+        assert!(!limit.allow(a, t + Duration::from_secs(4)));
+        assert!(limit.allow(b, t), "members are counted apart");
+        assert!(limit.allow(a, t + Duration::from_secs(5)), "a new window");
+    }
+
+    #[test]
+    fn input_is_cut_by_characters() {
+        assert_eq!(cut("héllo", 2), "hé");
+        assert_eq!(cut("hé", 5), "hé");
+    }
 
     #[tokio::test]
     async fn a_panicking_engine_task_fails_alone_and_the_engine_threads_keep_serving() {
