@@ -925,3 +925,106 @@ async fn serve_binary_reports_health_and_posts_a_broken_edit_to_the_mod_log() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(!log.contains("serve.test.secret"), "{log}");
 }
+
+/// `careerbot serve` (the real binary) against `fake`, with the fixture
+/// knowledge base, `token` in `CB_RUN_TOKEN`, `RUST_LOG=rust_log` and
+/// `discord_extra` added to `[discord]`. Its stderr is collected as it
+/// comes (a full pipe would stall it); [`Served::log`] stops it and returns it.
+struct Served {
+    child: tokio::process::Child,
+    stderr: tokio::task::JoinHandle<Vec<u8>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(fake: &FakeDiscord, token: &str, rust_log: &str, discord_extra: &str) -> Served {
+        use tokio::io::AsyncReadExt;
+        let dir = tempfile::tempdir().unwrap();
+        let faq = dir.path().join("faq");
+        copy_tree(&fixture(), &faq);
+        let config = format!(
+            "faq_dir = {faq:?}\nindex_dir = {index:?}\ndata_dir = {data:?}\n\
+             [discord]\ntoken_env = \"CB_RUN_TOKEN\"\nguild_id = {GUILD}\napi_proxy = {base:?}\n{discord_extra}\n",
+            faq = faq.display().to_string(),
+            index = dir.path().join("index").display().to_string(),
+            data = dir.path().join("data").display().to_string(),
+            base = fake.http_base,
+        );
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+            .args(["serve", "--config", path.to_str().unwrap()])
+            .env("CB_RUN_TOKEN", token)
+            .env("RUST_LOG", rust_log)
+            .env_remove("NO_COLOR")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out).await;
+            out
+        });
+        Served {
+            child,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the bot; everything it wrote to stderr.
+    async fn log(mut self) -> Vec<u8> {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+        self.stderr.await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_is_in_no_log_line_at_any_level() {
+    const TOKEN: &str = "MTk4NjIyNDgz.Canary.tok3n-Zq9x4c1e7dWv";
+    let fake = FakeDiscord::start().await;
+    // Trace everywhere, websocket frames included: what an operator
+    // debugging a connection would set.
+    let bot = Served::start(
+        &fake,
+        TOKEN,
+        "trace,tungstenite=trace,tokio_tungstenite=trace",
+        "",
+    );
+    // IDENTIFY (the token in a gateway frame), then HTTP calls (the token
+    // in a header) for the registration and an answer.
+    fake.wait_op(2, 1).await;
+    fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    let token = fake.command("ask", &[("question", "can i work remotely?")]);
+    fake.callback(&token).await;
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("TRACE"), "trace logging is on:\n{text}");
+    let bytes = TOKEN.as_bytes();
+    let decimal = |sep: &str| {
+        bytes
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    for form in [
+        TOKEN.to_string(),
+        decimal(", "),
+        decimal(","),
+        hex.clone(),
+        hex.to_uppercase(),
+    ] {
+        assert!(
+            !text.contains(&form),
+            "the token, as {form:?}, is in the log"
+        );
+    }
+}
