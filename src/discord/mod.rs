@@ -307,6 +307,8 @@ impl Handler {
     where
         F: std::future::Future<Output = Result<Reply>>,
     {
+        // Both come from the member's client: logged with `?` (quoted and
+        // escaped), so that no newline or terminal escape reaches the log raw.
         let (kind, name) = match interaction {
             Interaction::Command(c) => ("command", c.data.name.as_str()),
             Interaction::Component(c) => ("button", c.data.custom_id.as_str()),
@@ -314,7 +316,7 @@ impl Handler {
         };
         let started = Instant::now();
         let failed = |e: anyhow::Error| {
-            tracing::error!(kind, command = %name, error = %format!("{e:#}"), "interaction failed");
+            tracing::error!(kind, command = ?name, error = %format!("{e:#}"), "interaction failed");
             Reply::text("Something went wrong on my side; please try again.", true)
         };
         tokio::pin!(work);
@@ -338,7 +340,7 @@ impl Handler {
                 );
                 if let Err(e) = retrying("defer", || create(ctx, interaction, defer.clone())).await
                 {
-                    tracing::warn!(kind, command = %name, error = %e, "deferring failed");
+                    tracing::warn!(kind, command = ?name, error = %e, "deferring failed");
                 }
                 let r = work.await.unwrap_or_else(failed).into_edit();
                 retrying("edit", || edit(ctx, interaction, r.clone())).await
@@ -348,14 +350,14 @@ impl Handler {
         match sent {
             Ok(()) => tracing::info!(
                 kind,
-                command = %name,
+                command = ?name,
                 latency_ms = latency.as_millis() as u64,
                 deferred,
                 "interaction answered"
             ),
             Err(e) => tracing::warn!(
                 kind,
-                command = %name,
+                command = ?name,
                 latency_ms = latency.as_millis() as u64,
                 error = %e,
                 "reply failed"
@@ -426,7 +428,7 @@ where
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        tracing::info!(user = ?ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
         ctx.set_activity(Some(ActivityData::listening("/ask")));
         self.register(&ctx).await;
     }
@@ -463,7 +465,7 @@ impl EventHandler for Handler {
                 if let Err(e) =
                     retrying("autocomplete", || create(&ctx, &interaction, r.clone())).await
                 {
-                    tracing::warn!(command = %cmd.data.name, error = %e, "autocomplete reply failed");
+                    tracing::warn!(command = ?cmd.data.name, error = %e, "autocomplete reply failed");
                 }
             }
             Interaction::Command(cmd) => {

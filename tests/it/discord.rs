@@ -1028,3 +1028,30 @@ async fn the_token_is_in_no_log_line_at_any_level() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
+    let fake = FakeDiscord::start().await;
+    let bot = Served::start(&fake, "forged.ids.token", "info", "");
+    fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    for forged in [
+        "vote:up:x\n2026-01-01T00:00:00.000000Z  INFO careerbot: FORGED admin granted",
+        "faq:\u{1b}[2J\u{1b}[31mFORGED red\r",
+    ] {
+        let token = fake.button(forged);
+        fake.callback(&token).await;
+    }
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("interaction answered"), "{text}");
+    assert!(!text.contains('\u{1b}'), "a terminal escape in:\n{text}");
+    assert!(!text.contains('\r'), "a carriage return in:\n{text}");
+    // Each forged id stays inside the one line that logs it.
+    for line in text.lines().filter(|l| l.contains("FORGED")) {
+        assert!(
+            line.contains("interaction answered"),
+            "{line:?} in:\n{text}"
+        );
+    }
+}
