@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use anyhow::Result;
-use serenity::all::{ChannelId, CommandInteraction, Context, CreateEmbed, Http, Member};
+use serenity::all::{ChannelId, CommandInteraction, Context, CreateEmbed, GuildId, Http, Member};
 
 use super::format::{self, Reply};
 use super::{Handler, Settings, blocking};
@@ -13,12 +13,21 @@ use crate::live::ReloadOutcome;
 /// Room for error text inside one message, with its heading and code fence.
 const ERRORS_ROOM: usize = 1700;
 
-/// Moderators: members with a configured moderator role, or with the Manage
-/// Server (or Administrator) permission. Checked on every call, because
-/// server admins can show `/faqadmin` to anyone in Discord's settings.
-pub fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
+/// Moderators: members of the home server (`home_guild_id`) with a
+/// configured moderator role, or with the Manage Server (or Administrator)
+/// permission there. Nobody anywhere else: the owner of another server the
+/// bot was added to manages *that* server, not this community. Checked on
+/// every call, because server admins can show `/faqadmin` to anyone in
+/// Discord's settings.
+pub fn is_moderator(settings: &Settings, guild: Option<GuildId>, member: Option<&Member>) -> bool {
+    let (Some(home), Some(guild)) = (settings.home_guild_id, guild) else {
+        return false; // no home server configured, or a DM
+    };
+    if guild.get() != home {
+        return false;
+    }
     let Some(m) = member else {
-        return false; // a DM: no server, no moderators
+        return false;
     };
     let by_permission = m
         .permissions
@@ -30,7 +39,18 @@ pub fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
 }
 
 pub async fn faqadmin(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
-    if !is_moderator(&h.settings, cmd.member.as_deref()) {
+    let home = h.settings.home_guild_id;
+    if home.is_none() || cmd.guild_id.map(GuildId::get) != home {
+        tracing::warn!(
+            guild = cmd.guild_id.map(GuildId::get),
+            "/faqadmin refused: not the home server"
+        );
+        return Ok(Reply::text(
+            "`/faqadmin` works only in this bot's home server.\nhint: its operator sets `home_guild_id` in the bot's config.",
+            true,
+        ));
+    }
+    if !is_moderator(&h.settings, cmd.guild_id, cmd.member.as_deref()) {
         tracing::warn!(
             user = cmd.user.id.get(),
             "/faqadmin refused: not a moderator"

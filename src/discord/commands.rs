@@ -25,8 +25,34 @@ fn subcommand(name: &str, description: &str) -> CreateCommandOption {
     CreateCommandOption::new(CommandOptionType::SubCommand, name, description)
 }
 
-/// Every command, in registration order.
+/// Every command, in registration order: [`member_commands`], then
+/// [`moderator_commands`].
 pub fn all() -> Vec<CreateCommand> {
+    let mut all = member_commands();
+    all.extend(moderator_commands());
+    all
+}
+
+/// Where commands are registered: `None` globally, `Some(id)` in that guild.
+pub type Scope = Option<u64>;
+
+/// What to register where, one bulk overwrite per scope. Member commands go
+/// to `guild_id` (globally when unset); moderator commands only to
+/// `home_guild_id` (with the member commands when the two are the same
+/// server), and nowhere without one. An overwrite also removes what an
+/// earlier version registered in that scope (a global `/faqadmin` included).
+pub fn registrations(guild_id: Scope, home_guild_id: Scope) -> Vec<(Scope, Vec<CreateCommand>)> {
+    let mut out = vec![(guild_id, member_commands())];
+    match home_guild_id {
+        Some(home) if guild_id == Some(home) => out[0].1.extend(moderator_commands()),
+        Some(home) => out.push((Some(home), moderator_commands())),
+        None => {}
+    }
+    out
+}
+
+/// The commands any member may use, wherever the bot is.
+pub fn member_commands() -> Vec<CreateCommand> {
     vec![
         CreateCommand::new("ask")
             .description("Ask a Health IT career question; the answer cites its guide")
@@ -75,6 +101,12 @@ pub fn all() -> Vec<CreateCommand> {
                     .set_autocomplete(true),
             ),
         CreateCommand::new(FIND_ANSWER).kind(CommandType::Message),
+    ]
+}
+
+/// The moderator commands: registered in the home server only.
+pub fn moderator_commands() -> Vec<CreateCommand> {
+    vec![
         CreateCommand::new("faqadmin")
             .description("Moderators: reload the FAQ, see usage and unanswered questions")
             .default_member_permissions(MODERATOR_PERMISSION)
@@ -94,11 +126,11 @@ pub fn all() -> Vec<CreateCommand> {
     ]
 }
 
-/// The registration body: [`all`] as JSON, with `default_member_permissions`
-/// as the integer Discord's OpenAPI contract specifies (serenity's builder
-/// writes it as a string).
-pub fn payload() -> Vec<serde_json::Value> {
-    all()
+/// The registration body for `commands` as JSON, with
+/// `default_member_permissions` as the integer Discord's OpenAPI contract
+/// specifies (serenity's builder writes it as a string).
+pub fn payload(commands: Vec<CreateCommand>) -> Vec<serde_json::Value> {
+    commands
         .into_iter()
         .map(|c| {
             let mut v = serde_json::to_value(c).expect("commands serialize");
@@ -119,7 +151,7 @@ mod tests {
     #[test]
     fn every_free_text_option_has_a_length_limit() {
         let mut seen = 0;
-        for c in payload() {
+        for c in payload(all()) {
             for o in c["options"].as_array().into_iter().flatten() {
                 let choices = o["choices"].as_array().is_some_and(|c| !c.is_empty());
                 if o["type"] == 3 && !choices {
@@ -139,11 +171,43 @@ mod tests {
 
     #[test]
     fn payload_gives_permissions_as_an_integer() {
-        let admin = payload()
+        let admin = payload(all())
             .into_iter()
             .find(|c| c["name"] == "faqadmin")
             .unwrap();
         assert_eq!(admin["default_member_permissions"], 32);
-        assert!(payload().iter().all(|c| c["name"].is_string()));
+        assert!(payload(all()).iter().all(|c| c["name"].is_string()));
+    }
+
+    #[test]
+    fn moderator_commands_go_to_the_home_server_only() {
+        let names = |cmds: &[CreateCommand]| -> Vec<String> {
+            payload(cmds.to_vec())
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let plan = |g, h| -> Vec<(Scope, Vec<String>)> {
+            registrations(g, h)
+                .iter()
+                .map(|(s, c)| (*s, names(c)))
+                .collect()
+        };
+        let members: Vec<String> = names(&member_commands());
+        assert!(!members.contains(&"faqadmin".to_string()));
+        let mut everything = members.clone();
+        everything.push("faqadmin".into());
+        let admin = vec!["faqadmin".to_string()];
+        assert_eq!(
+            plan(None, Some(7)),
+            vec![(None, members.clone()), (Some(7), admin.clone())]
+        );
+        assert_eq!(plan(Some(7), Some(7)), vec![(Some(7), everything)]);
+        assert_eq!(
+            plan(Some(5), Some(7)),
+            vec![(Some(5), members.clone()), (Some(7), admin)]
+        );
+        assert_eq!(plan(None, None), vec![(None, members.clone())]);
+        assert_eq!(plan(Some(5), None), vec![(Some(5), members)]);
     }
 }

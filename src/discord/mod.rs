@@ -101,6 +101,8 @@ impl Data {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub guild_id: Option<u64>,
+    /// The only server where moderator commands exist and are accepted.
+    pub home_guild_id: Option<u64>,
     pub ask_cooldown: Duration,
     pub moderator_role_ids: Vec<u64>,
     pub mod_log_channel: Option<ChannelId>,
@@ -114,6 +116,7 @@ impl Settings {
     pub fn from_config(c: &Config) -> Settings {
         Settings {
             guild_id: c.discord.guild_id,
+            home_guild_id: c.discord.home_guild_id,
             ask_cooldown: Duration::from_secs(c.cooldown.ask_seconds),
             moderator_role_ids: c.discord.moderator_role_ids.clone(),
             mod_log_channel: c.discord.mod_log_channel_id.map(ChannelId::new),
@@ -278,25 +281,33 @@ impl Handler {
         Ok(Reply::text("That button is no longer in use.", true))
     }
 
+    /// Registers the commands (see [`commands::registrations`]).
     async fn register(&self, ctx: &Context) {
-        let started = Instant::now();
-        let commands = commands::payload();
-        let result = match self.settings.guild_id {
-            Some(g) => {
-                ctx.http
-                    .create_guild_commands(GuildId::new(g), &commands)
-                    .await
+        if self.settings.home_guild_id.is_none() {
+            tracing::warn!(
+                "moderator commands (/faqadmin) not registered: [discord] home_guild_id is not set \
+                 (set it to your community's server id; /faqadmin then exists there only)"
+            );
+        }
+        let plan = commands::registrations(self.settings.guild_id, self.settings.home_guild_id);
+        for (scope, list) in plan {
+            let started = Instant::now();
+            let body = commands::payload(list);
+            let result = match scope {
+                Some(g) => ctx.http.create_guild_commands(GuildId::new(g), &body).await,
+                None => ctx.http.create_global_commands(&body).await,
+            };
+            match result {
+                Ok(list) => tracing::info!(
+                    commands = list.len(),
+                    guild = ?scope,
+                    latency_ms = started.elapsed().as_millis() as u64,
+                    "slash commands registered"
+                ),
+                Err(e) => {
+                    tracing::error!(guild = ?scope, error = %e, "registering slash commands failed")
+                }
             }
-            None => ctx.http.create_global_commands(&commands).await,
-        };
-        match result {
-            Ok(list) => tracing::info!(
-                commands = list.len(),
-                guild = ?self.settings.guild_id,
-                latency_ms = started.elapsed().as_millis() as u64,
-                "slash commands registered"
-            ),
-            Err(e) => tracing::error!(error = %e, "registering slash commands failed"),
         }
     }
 

@@ -100,6 +100,8 @@ impl Bot {
             ..Config::default()
         };
         config.discord.guild_id = guild_id;
+        // The fake's interactions come from this server.
+        config.discord.home_guild_id = Some(GUILD);
         config.discord.api_proxy = Some(fake.http_base.clone());
         config.cooldown.ask_seconds = 0;
         configure(&mut config);
@@ -626,6 +628,105 @@ async fn faqadmin_refuses_members_and_shows_moderators_the_unanswered() {
     bot.stop().await;
 }
 
+/// A member who owns another server the bot was added to: every permission there.
+fn other_server_owner() -> Value {
+    json!({
+        "guild_id": OTHER_GUILD,
+        "channel_id": "710000000000000002",
+        "channel": {"id": "710000000000000002", "type": 0, "name": "general", "guild_id": OTHER_GUILD, "permissions": "2251799813685247"},
+        "authorizing_integration_owners": {"0": OTHER_GUILD},
+        "member": {
+            "user": {"id": "610000000000000001", "username": "owner", "discriminator": "0", "global_name": "Owner", "avatar": null},
+            "roles": [MOD_ROLE.to_string()],
+            "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            "deaf": false, "mute": false, "flags": 0, "pending": false,
+            "permissions": "2251799813685247"
+        }
+    })
+}
+
+const OTHER_GUILD: &str = "710000000000000001";
+
+/// The names in a command registration request.
+fn names(r: &Request) -> Vec<String> {
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_is_registered_in_the_home_server_only() {
+    // Member commands global (production), the home server set.
+    let bot = Bot::start(None).await;
+    let global = bot
+        .fake
+        .wait_request(
+            "PUT",
+            &format!("/applications/{}/commands", crate::fake_discord::APP_ID),
+        )
+        .await;
+    assert_eq!(
+        names(&global),
+        ["ask", "salary", "cert", "faq", "Find answer"]
+    );
+    let home = bot
+        .fake
+        .wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    assert_eq!(names(&home), ["faqadmin"]);
+    assert_eq!(home.body[0]["default_member_permissions"], 32);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_is_refused_outside_the_home_server_even_to_that_servers_owner() {
+    let bot = staffed_bot().await;
+    bot.fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "how do i become a pilot")]),
+        )
+        .await;
+    for sub in ["unanswered", "stats", "reload"] {
+        let r = bot
+            .fake
+            .callback(&faqadmin(&bot.fake, sub, other_server_owner()))
+            .await;
+        assert!(is_ephemeral(&r));
+        assert!(
+            content(&r).starts_with("`/faqadmin` works only in this bot's home server"),
+            "{:#}",
+            r.body
+        );
+        let body = serde_json::to_string(&r.body).unwrap();
+        assert!(
+            !body.contains("pilot") && !body.contains("Answered"),
+            "{body}"
+        );
+    }
+    assert_metric(&bot, "careerbot_reloads_total{outcome=\"ok\"} 0");
+    // The same member in the home server, with the moderator role: served.
+    let mut home = other_server_owner();
+    for k in [
+        "guild_id",
+        "channel_id",
+        "channel",
+        "authorizing_integration_owners",
+    ] {
+        home.as_object_mut().unwrap().remove(k);
+    }
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "unanswered", home))
+        .await;
+    let text = serde_json::to_string(&embed(&r)).unwrap();
+    assert!(text.contains("how do i become a pilot"), "{text}");
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     let bot = staffed_bot().await;
@@ -1054,4 +1155,44 @@ async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
             "{line:?} in:\n{text}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_home_server_no_moderator_command_exists_and_the_log_says_why() {
+    let fake = FakeDiscord::start().await;
+    // No home_guild_id; a moderator role configured all the same.
+    let bot = Served::start(
+        &fake,
+        "no.home.token",
+        "info",
+        &format!("moderator_role_ids = [{MOD_ROLE}]"),
+    );
+    let put = fake
+        .wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    assert!(!names(&put).contains(&"faqadmin".to_string()), "{put:?}");
+    // An old registration answered anyway: refused, for a moderator too.
+    let r = fake
+        .callback(&faqadmin(&fake, "unanswered", moderator()))
+        .await;
+    assert!(
+        content(&r).starts_with("`/faqadmin` works only in this bot's home server"),
+        "{:#}",
+        r.body
+    );
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.contains(
+            "moderator commands (/faqadmin) not registered: [discord] home_guild_id is not set"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .count(),
+        1
+    );
 }
