@@ -66,7 +66,7 @@ pub async fn faqadmin(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> R
         "stats" => stats(h).await?,
         "unanswered" => unanswered(h).await?,
         other => Reply::text(
-            &format!("Unknown subcommand `{}`.", format::clip(other, 32)),
+            &format!("Unknown subcommand {}.", format::code(other)),
             true,
         ),
     };
@@ -124,12 +124,7 @@ pub async fn post_failure(http: &Http, channel: Option<ChannelId>, errors: &str)
 async fn stats(h: &Handler) -> Result<Reply> {
     let (store, k) = (h.data.store.clone(), h.data.knowledge());
     let s = blocking(move || store.stats()).await?;
-    let title = |id: &str| {
-        k.engine.document(id).map_or_else(
-            || format!("`{id}` (no longer in the FAQ)"),
-            |d| format::clip(&d.title, 80),
-        )
-    };
+    let title = |id: &str| entry_label(id, k.engine.document(id).map(|d| d.title));
     let top: Vec<String> = s
         .top_entries
         .iter()
@@ -171,6 +166,16 @@ async fn stats(h: &Handler) -> Result<Reply> {
     })
 }
 
+/// How `/faqadmin stats` names an entry: its title, or, for an id no longer
+/// in the FAQ, the id through [`format::code`] (the one escaping of ids
+/// shown to moderators: no backtick can end it, so nothing in it renders).
+fn entry_label(id: &str, title: Option<String>) -> String {
+    match title {
+        Some(t) => format::clip(&t, 80),
+        None => format!("{} (no longer in the FAQ)", format::code(id)),
+    }
+}
+
 async fn unanswered(h: &Handler) -> Result<Reply> {
     let store = h.data.store.clone();
     let list = blocking(move || store.unanswered(15)).await?;
@@ -199,4 +204,19 @@ async fn unanswered(h: &Handler) -> Result<Reply> {
         ephemeral: true,
         ..Reply::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_id_is_shown_as_inert_code() {
+        let label = entry_label("x`[click](https://phish.example)`\n", None);
+        assert_eq!(
+            label,
+            "`x [click](https://phish.example)` (no longer in the FAQ)"
+        );
+        assert_eq!(entry_label("a", Some("Title".into())), "Title");
+    }
 }

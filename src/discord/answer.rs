@@ -4,7 +4,10 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use serenity::all::{CommandInteraction, ComponentInteraction, Context, Message, ResolvedTarget};
+use serenity::all::{
+    ActionRowComponent, ButtonKind, CommandInteraction, ComponentInteraction, Context, Message,
+    ResolvedTarget,
+};
 
 use super::format::{self, Reply};
 use super::{Handler, blocking, compute, option, retrying};
@@ -180,9 +183,32 @@ pub async fn help_channel(h: &Handler, ctx: &Context, msg: &Message) {
     }
 }
 
+/// Whether the message the member clicked carries a button `custom_id`:
+/// Discord sends that message with the interaction, while the `custom_id`
+/// itself is whatever the member's client says.
+pub fn message_has_button(c: &ComponentInteraction, custom_id: &str) -> bool {
+    c.message.components.iter().any(|row| {
+        row.components.iter().any(|b| {
+            matches!(b, ActionRowComponent::Button(b)
+                if matches!(&b.data, ButtonKind::NonLink { custom_id: id, .. } if id == custom_id))
+        })
+    })
+}
+
 /// 👍/👎 on an answer: one vote per member per message (a new vote replaces
-/// the old), acknowledged privately.
+/// the old), acknowledged privately. Counted only when the clicked message
+/// has that very button and its entry is in the FAQ: a forged id is
+/// neither stored nor counted.
 pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) -> Result<Reply> {
+    let known = {
+        let (k, id) = (h.data.knowledge(), entry.to_string());
+        message_has_button(c, &c.data.custom_id)
+            && compute(move || k.engine.document(&id).is_some()).await?
+    };
+    if !known {
+        tracing::info!(custom_id = ?c.data.custom_id, "vote refused: no such button or entry");
+        return Ok(Reply::text(NO_SUCH_BUTTON, true));
+    }
     let store = h.data.store.clone();
     let (message, user, entry) = (c.message.id.get(), c.user.id.get(), entry.to_string());
     let outcome = blocking(move || store.record_vote(message, user, &entry, up)).await??;
@@ -201,6 +227,9 @@ pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) 
     };
     Ok(Reply::text(text, true))
 }
+
+/// The answer to a button that is not (or no longer) there.
+pub const NO_SUCH_BUTTON: &str = "That button is no longer in use.";
 
 #[cfg(test)]
 mod tests {

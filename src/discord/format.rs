@@ -285,7 +285,7 @@ pub fn response(r: &Response) -> Reply {
     let Some(a) = &r.answer else {
         return abstain(&r.related);
     };
-    let more = format!("… More: `/faq topic: {}`", a.id);
+    let more = format!("… More: {}", code(&format!("/faq topic: {}", a.id)));
     let mut embeds = vec![text_embed(
         &a.title,
         &a.snippet_markdown,

@@ -261,7 +261,7 @@ impl Handler {
             "faq" => lookups::faq(self, cmd).await,
             "faqadmin" => admin::faqadmin(self, ctx, cmd).await,
             other => Ok(Reply::text(
-                &format!("Unknown command `{}`.", format::clip(other, 32)),
+                &format!("Unknown command {}.", format::code(other)),
                 true,
             )),
         }
@@ -278,7 +278,7 @@ impl Handler {
         if let Some(entry) = id.strip_prefix(format::VOTE_DOWN) {
             return answer::vote(self, c, entry, false).await;
         }
-        Ok(Reply::text("That button is no longer in use.", true))
+        Ok(Reply::text(answer::NO_SUCH_BUTTON, true))
     }
 
     /// Registers the commands (see [`commands::registrations`]).

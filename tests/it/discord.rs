@@ -560,20 +560,21 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
     assert!(ids.contains(&"vote:up:remote-work"), "{ids:?}");
     assert!(ids.contains(&"vote:down:remote-work"), "{ids:?}");
 
+    let answer = r;
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:up:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
     assert!(is_ephemeral(&r), "feedback is never shown to others");
     assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:up:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
     assert!(content(&r).contains("already"), "{:#}", r.body);
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:down:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:down:remote-work"))
         .await;
     assert!(content(&r).contains("updated"), "{:#}", r.body);
 
@@ -586,6 +587,87 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
     assert_eq!((v.up, v.down), (0, 1), "one vote per member per message");
     assert_eq!(stats.answered, 1);
     assert_metric(&bot, "careerbot_answers_total{command=\"ask\"} 1");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_vote_buttons_are_neither_stored_nor_counted() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let answer = bot
+        .fake
+        .callback(&bot.fake.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    let refused = |r: &Request| {
+        assert!(is_ephemeral(r));
+        assert_eq!(
+            content(r),
+            "That button is no longer in use.",
+            "{:#}",
+            r.body
+        );
+    };
+    // An id the answer never carried, with a link for the moderators' view.
+    let forged = "vote:up:x`[Verify your account](https://phish.example)`";
+    refused(&bot.fake.callback(&bot.fake.click(&answer, forged)).await);
+    // A real entry, but not a button of the clicked message.
+    refused(
+        &bot.fake
+            .callback(&bot.fake.button("vote:down:median-salary"))
+            .await,
+    );
+    // A message that has the button, for an entry not in the FAQ.
+    let ghost = Request {
+        body: json!({"data": {"components": [{"type": 1, "components": [
+            {"type": 2, "style": 2, "label": "Helpful", "custom_id": "vote:up:ghost"}]}]}}),
+        ..answer.clone()
+    };
+    refused(
+        &bot.fake
+            .callback(&bot.fake.click(&ghost, "vote:up:ghost"))
+            .await,
+    );
+    // The real button still counts.
+    let r = bot
+        .fake
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
+        .await;
+    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    let votes: Vec<(String, u64, u64)> = bot
+        .data
+        .store
+        .stats()
+        .votes
+        .into_iter()
+        .map(|v| (v.entry, v.up, v.down))
+        .collect();
+    assert_eq!(votes, [("remote-work".to_string(), 1, 0)]);
+    assert_metric(&bot, "careerbot_votes_total{vote=\"up\"} 1");
+    assert_metric(&bot, "careerbot_votes_total{vote=\"down\"} 0");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_show_an_id_no_longer_in_the_faq_as_inert_code() {
+    let bot = staffed_bot().await;
+    // A vote recorded before the entry went (or before forged ids were refused).
+    bot.data
+        .store
+        .record_vote(
+            1,
+            2,
+            "x`[Verify your account](https://phish.example)`",
+            true,
+        )
+        .unwrap();
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "stats", moderator()))
+        .await;
+    let fields = serde_json::to_string(&embed(&r)["fields"]).unwrap();
+    assert!(
+        fields.contains("`x [Verify your account](https://phish.example)` (no longer in the FAQ)"),
+        "{fields}"
+    );
     bot.stop().await;
 }
 
@@ -1137,7 +1219,7 @@ async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
     fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
         .await;
     for forged in [
-        "vote:up:x\n2026-01-01T00:00:00.000000Z  INFO careerbot: FORGED admin granted",
+        "vote:up:x\n1999-01-01T00:00:00.000000Z  INFO careerbot: FORGED admin granted",
         "faq:\u{1b}[2J\u{1b}[31mFORGED red\r",
     ] {
         let token = fake.button(forged);
@@ -1148,12 +1230,11 @@ async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
     assert!(text.contains("interaction answered"), "{text}");
     assert!(!text.contains('\u{1b}'), "a terminal escape in:\n{text}");
     assert!(!text.contains('\r'), "a carriage return in:\n{text}");
-    // Each forged id stays inside the one line that logs it.
+    // Each forged id stays inside a quoted field of the line that logs it.
+    assert!(!text.lines().any(|l| l.starts_with("1999-")), "{text}");
     for line in text.lines().filter(|l| l.contains("FORGED")) {
-        assert!(
-            line.contains("interaction answered"),
-            "{line:?} in:\n{text}"
-        );
+        let field = line.find("=\"").unwrap_or(usize::MAX);
+        assert!(field < line.find("FORGED").unwrap(), "{line:?} in:\n{text}");
     }
 }
 

@@ -71,6 +71,9 @@ pub struct FakeDiscord {
     state: Arc<State>,
     pub http_base: String,
     next_id: AtomicU64,
+    /// The message id given to each reply the bot sent (by request path),
+    /// so that clicks on one reply all name one message.
+    reply_ids: Mutex<std::collections::HashMap<String, String>>,
 }
 
 fn log_path() -> PathBuf {
@@ -119,6 +122,7 @@ impl FakeDiscord {
             state,
             http_base,
             next_id: AtomicU64::new(1),
+            reply_ids: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -331,10 +335,35 @@ impl FakeDiscord {
         )
     }
 
-    /// A button click (type 3) on a message the bot sent.
+    /// A click on the button `custom_id` of the message the bot sent as
+    /// `reply` (an interaction callback, a deferred reply's edit or a channel
+    /// message): as Discord does, the interaction carries that message with
+    /// its components. A `custom_id` that is not among them is a forgery.
+    pub fn click(&self, reply: &Request, custom_id: &str) -> String {
+        let components = [&reply.body["data"]["components"], &reply.body["components"]]
+            .into_iter()
+            .find(|c| c.is_array())
+            .cloned()
+            .unwrap_or(json!([]));
+        let id = self
+            .reply_ids
+            .lock()
+            .unwrap()
+            .entry(reply.path.clone())
+            .or_insert_with(|| self.id())
+            .clone();
+        self.click_on(&id, components, custom_id)
+    }
+
+    /// A button click (type 3) with `custom_id` on a bot message that has no
+    /// buttons: what a forged click (or a stale client) sends.
     pub fn button(&self, custom_id: &str) -> String {
+        self.click_on("400000000000000001", json!([]), custom_id)
+    }
+
+    fn click_on(&self, message_id: &str, components: Value, custom_id: &str) -> String {
         let message = json!({
-            "id": "400000000000000001",
+            "id": message_id,
             "channel_id": "700000000000000002",
             "author": {"id": BOT_ID, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true},
             "content": "",
@@ -349,7 +378,7 @@ impl FakeDiscord {
             "pinned": false,
             "type": 20,
             "flags": 0,
-            "components": [],
+            "components": components,
         });
         self.interaction(
             3,
