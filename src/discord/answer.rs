@@ -18,7 +18,11 @@ use crate::store::VoteOutcome;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Via {
     Ask,
-    FindAnswer,
+    /// "Find answer" on a message; `own`: the member who asked wrote it.
+    /// Another member's text is never stored (it was not meant for the bot).
+    FindAnswer {
+        own: bool,
+    },
     /// A help-channel message: answered only above the channel's bar, and
     /// never logged as unanswered (most chat is not meant for the bot).
     HelpChannel {
@@ -30,7 +34,7 @@ impl Via {
     fn name(self) -> &'static str {
         match self {
             Via::Ask => "ask",
-            Via::FindAnswer => "find-answer",
+            Via::FindAnswer { .. } => "find-answer",
             Via::HelpChannel { .. } => "help-channel",
         }
     }
@@ -57,12 +61,13 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Resp
     // Waiting for a core included: the answer's time as the member sees it.
     let latency = started.elapsed();
     let answered = resp.answer.as_ref().map(|a| a.id.clone());
-    let recorded = blocking(move || match answered {
-        Some(id) => store.record_answered(via.name(), &id),
-        None if !matches!(via, Via::HelpChannel { .. }) => {
+    let recorded = blocking(move || match (answered, via) {
+        (Some(id), _) => store.record_answered(via.name(), &id),
+        (None, Via::Ask | Via::FindAnswer { own: true }) => {
             store.record_unanswered(via.name(), &question)
         }
-        None => Ok(()),
+        (None, Via::FindAnswer { own: false }) => store.record_abstained(via.name()),
+        (None, Via::HelpChannel { .. }) => Ok(()),
     })
     .await?;
     if let Err(e) = recorded {
@@ -90,7 +95,9 @@ pub async fn ask(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 }
 
 /// "Find answer" on a message: the answer is posted as a reply to that
-/// message; "I don't know" goes only to the member who asked.
+/// message; "I don't know" goes only to the member who asked. It shares
+/// `/ask`'s cooldown, and each message is answered at most once (whoever
+/// asks), so that nobody can make the bot post in a channel again and again.
 pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
     let Some(ResolvedTarget::Message(msg)) = cmd.data.target() else {
         return Ok(Reply::text("Pick a message to answer.", true));
@@ -102,7 +109,20 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
             true,
         ));
     }
-    let resp = answer_question(h, Via::FindAnswer, text.to_string()).await?;
+    if let Some(left) = h.cooldown_left(cmd.user.id) {
+        let msg = format!("One question at a time: try again in {left} s.");
+        return Ok(Reply::text(&msg, true));
+    }
+    if !h.data.claim_target(msg.id) {
+        return Ok(Reply::text(
+            "I have already looked at that message: see my reply under it, or ask with `/ask`.",
+            true,
+        ));
+    }
+    let via = Via::FindAnswer {
+        own: msg.author.id == cmd.user.id,
+    };
+    let resp = answer_question(h, via, text.to_string()).await?;
     let reply = format::response(&resp);
     if resp.abstained {
         return Ok(Reply {

@@ -24,8 +24,8 @@ use serenity::all::{
     ActivityData, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
     ConnectionStage, Context, CreateInteractionResponse, CreateInteractionResponseMessage,
     EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, HttpError,
-    Interaction, Message, Ready, ResolvedValue, ResumedEvent, ShardManager, ShardStageUpdateEvent,
-    UserId,
+    Interaction, Message, MessageId, Ready, ResolvedValue, ResumedEvent, ShardManager,
+    ShardStageUpdateEvent, UserId,
 };
 
 use crate::config::{Config, Token};
@@ -46,6 +46,34 @@ pub struct Data {
     last_ask: Mutex<HashMap<UserId, Instant>>,
     /// Autocomplete requests per member: plenty for typing, not for a flood.
     autocompletes: RateLimit,
+    /// Messages "Find answer" was run on (the most recent ones): each is
+    /// answered once.
+    targets: Mutex<Targets>,
+}
+
+/// The last [`Targets::MAX`] messages "Find answer" looked at.
+#[derive(Default)]
+struct Targets {
+    seen: std::collections::HashSet<MessageId>,
+    order: std::collections::VecDeque<MessageId>,
+}
+
+impl Targets {
+    const MAX: usize = 10_000;
+
+    /// True the first time `id` is claimed.
+    fn claim(&mut self, id: MessageId) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::MAX
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
 }
 
 /// Autocomplete requests a member may send within [`AUTOCOMPLETE_WINDOW`].
@@ -65,7 +93,17 @@ impl Data {
             metrics,
             last_ask: Mutex::new(HashMap::new()),
             autocompletes: RateLimit::new(AUTOCOMPLETE_BURST, AUTOCOMPLETE_WINDOW),
+            targets: Mutex::new(Targets::default()),
         }
+    }
+
+    /// True the first time "Find answer" is run on message `id` (of the
+    /// last 10,000 such messages).
+    pub(crate) fn claim_target(&self, id: MessageId) -> bool {
+        self.targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .claim(id)
     }
 
     /// What to answer from right now (an `Arc` clone: a reply never mixes
@@ -625,6 +663,18 @@ mod tests {
         assert!(!limit.allow(a, t + Duration::from_secs(4)));
         assert!(limit.allow(b, t), "members are counted apart");
         assert!(limit.allow(a, t + Duration::from_secs(5)), "a new window");
+    }
+
+    #[test]
+    fn each_target_message_is_claimed_once_and_old_ones_are_forgotten() {
+        let mut t = Targets::default();
+        assert!(t.claim(MessageId::new(1)));
+        assert!(!t.claim(MessageId::new(1)));
+        for i in 2..=Targets::MAX as u64 + 1 {
+            assert!(t.claim(MessageId::new(i)));
+        }
+        assert_eq!(t.seen.len(), Targets::MAX);
+        assert!(t.claim(MessageId::new(1)), "the oldest was forgotten");
     }
 
     #[test]

@@ -882,6 +882,128 @@ async fn find_answer_replies_under_the_message_without_pinging_its_author() {
     bot.stop().await;
 }
 
+/// Another member of the server, as the author of a message or (wrapped
+/// in `{"member": …}`) as the one running a command.
+fn other_member() -> Value {
+    json!({"id": "600000000000000042", "username": "other", "discriminator": "0", "global_name": "Other", "avatar": null})
+}
+
+fn as_member(user: Value) -> Value {
+    json!({"member": {
+        "user": user, "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
+        "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "0"
+    }})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_answer_keeps_the_cooldown_and_answers_each_message_once() {
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 60).await;
+    let question = "hey does anyone know if i need a CS degree for this?";
+    let posts = |bot: &Bot| {
+        bot.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .count()
+    };
+    let author = crate::fake_discord::member_user();
+    let a = "300000000000000001";
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .message_command_on(FIND, a, question, author.clone(), json!({})),
+        )
+        .await;
+    assert!(
+        content(&r).starts_with("Answered the message"),
+        "{:#}",
+        r.body
+    );
+    assert_eq!(posts(&bot), 1);
+    // Same member, another message, within the cooldown: refused.
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000002",
+            question,
+            author.clone(),
+            json!({}),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(
+        content(&r).starts_with("One question at a time"),
+        "{:#}",
+        r.body
+    );
+    // Another member, the message already answered: refused, nothing posted.
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            a,
+            question,
+            author,
+            as_member(other_member()),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(
+        content(&r).starts_with("I have already looked at that message"),
+        "{:#}",
+        r.body
+    );
+    assert_eq!(posts(&bot), 1, "one public reply per message");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_answer_never_stores_another_members_text() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let theirs = "how do i become a pilot, asks my friend";
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000011",
+            theirs,
+            other_member(),
+            json!({}),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).starts_with("I don't know"), "{:#}", r.body);
+    // Counted, but no word of it kept.
+    assert_eq!(bot.data.store.stats().unanswered, 1);
+    assert!(bot.data.store.unanswered(10).is_empty());
+    let log = std::fs::read_to_string(bot.data.store.path()).unwrap();
+    assert!(!log.contains("pilot"), "{log}");
+    // Their own message is theirs to share.
+    let mine = "how do i become an astronaut";
+    bot.fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000012",
+            mine,
+            crate::fake_discord::member_user(),
+            json!({}),
+        ))
+        .await;
+    let kept: Vec<String> = bot
+        .data
+        .store
+        .unanswered(10)
+        .into_iter()
+        .map(|q| q.question)
+        .collect();
+    assert_eq!(kept, [mine]);
+    bot.stop().await;
+}
+
+const FIND: &str = "Find answer";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_channel_answers_confident_questions_and_stays_silent_otherwise() {
     let bot = staffed_bot().await;

@@ -302,13 +302,28 @@ impl FakeDiscord {
     #[allow(dead_code)]
     pub fn message_command(&self, name: &str, content: &str) -> String {
         let target = self.id();
-        let mut m = message_json(&target, "700000000000000002", content);
-        m["author"] = member_user();
+        self.message_command_on(name, &target, content, member_user(), json!({}))
+    }
+
+    /// The message context-menu command `name` run by the member in `extra`
+    /// (see [`FakeDiscord::interaction`]; `{}`: the usual member) on message
+    /// `target`, written by `author`.
+    #[allow(dead_code)]
+    pub fn message_command_on(
+        &self,
+        name: &str,
+        target: &str,
+        content: &str,
+        author: Value,
+        extra: Value,
+    ) -> String {
+        let mut m = message_json(target, "700000000000000002", content);
+        m["author"] = author;
         self.interaction(
             2,
             json!({"id": "500000000000000009", "name": name, "type": 3, "target_id": target,
-                   "resolved": {"messages": {target.clone(): m}}}),
-            json!({}),
+                   "resolved": {"messages": {target: m}}}),
+            extra,
         )
     }
 
@@ -555,7 +570,8 @@ async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
     }
 }
 
-fn member_user() -> Value {
+/// The member every interaction comes from unless told otherwise.
+pub fn member_user() -> Value {
     json!({"id": "600000000000000001", "username": "member", "discriminator": "0", "global_name": "Member", "avatar": null})
 }
 
