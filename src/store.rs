@@ -460,6 +460,7 @@ impl Store {
                 || expired > 0
                 || (replayed.lines >= COMPACT_MIN_LINES && replayed.lines > 2 * live.len()));
         let mut legacy_left = replayed.legacy > 0;
+        let mut compacted = false;
         if compact {
             match rewrite(dir, &path, &live) {
                 Ok((new, len)) => {
@@ -471,7 +472,7 @@ impl Store {
                         converted_votes = replayed.legacy,
                         "compacted the event log"
                     );
-                    (file, keep, legacy_left) = (new, len as usize, false);
+                    (file, keep, legacy_left, compacted) = (new, len as usize, false, true);
                 }
                 Err(e) => tracing::warn!(
                     path = %path.display(),
@@ -479,7 +480,8 @@ impl Store {
                     "could not compact the event log; going on with it as it is"
                 ),
             }
-        } else if keep < file_len(&file) {
+        }
+        if !compacted && keep < file_len(&file) {
             tracing::warn!(
                 path = %path.display(),
                 dropped_bytes = file_len(&file) - keep,

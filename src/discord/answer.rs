@@ -115,7 +115,7 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
     }
     if !h.data.claim_target(msg.id) {
         return Ok(Reply::text(
-            "I have already looked at that message: see my reply under it, or ask with `/ask`.",
+            "I have already looked at that message (an answer, if I had one, is in a reply under it). Ask with `/ask` for more.",
             true,
         ));
     }

@@ -266,7 +266,7 @@ impl RateLimit {
         if now.saturating_duration_since(*start) >= self.per {
             (*start, *n) = (now, 0);
         }
-        *n += 1;
+        *n = n.saturating_add(1);
         *n <= self.max
     }
 }
