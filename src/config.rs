@@ -29,8 +29,12 @@ pub struct Config {
 pub struct DiscordConfig {
     /// Name of the environment variable holding the bot token.
     pub token_env: String,
-    /// Register commands in this guild only (instant); `None`: globally.
+    /// Register the member commands in this guild only (instant); `None`:
+    /// globally.
     pub guild_id: Option<u64>,
+    /// The community's own server: the only one where moderator commands
+    /// (`/faqadmin`) are registered and accepted. `None`: there are none.
+    pub home_guild_id: Option<u64>,
     /// Base URL that replaces `https://discord.com` for HTTP API calls (a
     /// rate-limiting proxy, or a fake Discord in tests). When set, the proxy
     /// is trusted to handle rate limits.
@@ -98,6 +102,7 @@ impl Default for DiscordConfig {
         DiscordConfig {
             token_env: "DISCORD_TOKEN".into(),
             guild_id: None,
+            home_guild_id: None,
             api_proxy: None,
             moderator_role_ids: Vec::new(),
             mod_log_channel_id: None,
@@ -183,10 +188,11 @@ mod tests {
     #[test]
     fn every_key_parses() {
         let c = Config::parse(
-            "faq_dir = \"f\"\nindex_dir = \"i\"\ndata_dir = \"d\"\n[discord]\ntoken_env = \"T\"\nguild_id = 123\napi_proxy = \"http://127.0.0.1:1\"\nmoderator_role_ids = [1, 2]\nmod_log_channel_id = 7\n[cooldown]\nask_seconds = 0\n[auto_answer]\nchannel_ids = [5]\nmin_confidence = 0.9\n[http]\nlisten = \"127.0.0.1:9100\"\n",
+            "faq_dir = \"f\"\nindex_dir = \"i\"\ndata_dir = \"d\"\n[discord]\ntoken_env = \"T\"\nguild_id = 123\nhome_guild_id = 456\napi_proxy = \"http://127.0.0.1:1\"\nmoderator_role_ids = [1, 2]\nmod_log_channel_id = 7\n[cooldown]\nask_seconds = 0\n[auto_answer]\nchannel_ids = [5]\nmin_confidence = 0.9\n[http]\nlisten = \"127.0.0.1:9100\"\n",
         )
         .unwrap();
         assert_eq!(c.discord.guild_id, Some(123));
+        assert_eq!(c.discord.home_guild_id, Some(456));
         assert_eq!(c.discord.moderator_role_ids, vec![1, 2]);
         assert_eq!(c.cooldown.ask_seconds, 0);
         assert_eq!(c.discord.mod_log_channel_id, Some(7));

@@ -110,7 +110,8 @@ pub fn schema() -> (Schema, Fields) {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Meta {
     pub schema_version: u32,
-    pub content_hash: u64,
+    /// [`Corpus::content_hash`] (SHA-256, hex) of the tree it was built from.
+    pub content_hash: String,
     pub documents: usize,
 }
 
@@ -269,8 +270,11 @@ pub fn build(corpus: &Corpus, index_dir: &Path) -> Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let name = format!(
-        "gen-{:016x}-{stamp}-{}",
-        corpus.content_hash,
+        "gen-{}-{stamp}-{}",
+        corpus
+            .content_hash
+            .get(..16)
+            .unwrap_or(&corpus.content_hash),
         std::process::id()
     );
     let tmp = index_dir.join(format!(".building-{name}"));
@@ -321,7 +325,7 @@ fn write_generation(corpus: &Corpus, dir: &Path) -> Result<()> {
     crate::engine::prepare_generation(&index, f, &corpus.synonyms, dir)?;
     let meta = Meta {
         schema_version: SCHEMA_VERSION,
-        content_hash: corpus.content_hash,
+        content_hash: corpus.content_hash.clone(),
         documents: docs.len(),
     };
     std::fs::write(dir.join(META_FILE), serde_json::to_vec(&meta)?)?;

@@ -92,6 +92,8 @@ impl Live {
             Err(e) => {
                 let errors = e.to_string();
                 self.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                // One diagnostic a line; no other control character gets through.
+                let errors = errors.replace(|c: char| c.is_control() && c != '\n', "\u{fffd}");
                 tracing::error!("reload rejected, previous knowledge keeps serving:\n{errors}");
                 *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(errors.clone());
                 ReloadOutcome::Failed { errors }

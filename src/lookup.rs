@@ -34,13 +34,20 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::corpus::diag::edit_distance;
+use crate::corpus::diag::edit_distance_within;
 use crate::corpus::{Cert, Corpus, Figure, Geography, Level, Named, Salaries, Source, Stat};
 
 /// Discord's limit on autocomplete choices per response.
 pub const MAX_CHOICES: usize = 25;
 /// Discord's limit on a choice's name and value, in characters.
 pub const MAX_CHOICE_CHARS: usize = 100;
+/// Longest query matched, in characters: no name is this long, so longer
+/// input (an option value or autocomplete text sent by a modified client)
+/// is cut first, and matching costs the same whatever is sent.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Suggestions farther than this many edits from the query come after the
+/// closer ones, in file order.
+const SUGGESTION_EDITS: usize = 10;
 /// The region whose figures come first and whose medians are "national".
 pub const NATIONAL_REGION: &str = "us";
 /// Region queries that mean "every region".
@@ -726,8 +733,7 @@ fn score_key(q: &str, key: &str) -> Option<Score> {
         return Some((4, extra));
     }
     let qlen = q.chars().count();
-    let whole = edit_distance(q, key);
-    if whole <= allowed_typos(qlen) {
+    if let Some(whole) = distance_within(q, key, allowed_typos(qlen)) {
         return Some((5, whole));
     }
     // Word by word: each query word is a typo of a word of the key, or of its
@@ -735,13 +741,14 @@ fn score_key(q: &str, key: &str) -> Option<Score> {
     let mut total = 0;
     for w in &qw {
         let wlen = w.chars().count();
+        let allowed = allowed_typos(wlen);
         let best = kw
             .iter()
             .map(|k| {
-                let full = edit_distance(w, k);
+                let full = distance_within(w, k, allowed).unwrap_or(usize::MAX);
                 let prefix: String = k.chars().take(wlen).collect();
                 let part = if wlen >= 4 && k.chars().count() > wlen {
-                    edit_distance(w, &prefix)
+                    distance_within(w, &prefix, allowed).unwrap_or(usize::MAX)
                 } else {
                     usize::MAX
                 };
@@ -760,9 +767,26 @@ fn score_item(q: &str, item: &Item) -> Option<Score> {
     item.keys.iter().filter_map(|k| score_key(q, k)).min()
 }
 
+/// The edit distance of `a` and `b` when it is at most `max`: the cost is
+/// bounded by `max` and the shorter string, never by the longer one.
+fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    edit_distance_within(&a, &b, max, &mut Vec::new())
+}
+
+/// `q` cut to [`MAX_QUERY_CHARS`].
+fn cut(q: &str) -> &str {
+    q.char_indices()
+        .nth(MAX_QUERY_CHARS)
+        .map_or(q, |(i, _)| &q[..i])
+}
+
 /// Indices of matching items, best first; every item (file order) when `q` is empty.
 fn rank(items: &[Item], q: &str) -> Vec<usize> {
-    let q = norm(q);
+    let q = norm(cut(q));
     if q.is_empty() {
         return (0..items.len()).collect();
     }
@@ -777,12 +801,13 @@ fn rank(items: &[Item], q: &str) -> Vec<usize> {
 
 /// The best match, or the closest names as suggestions.
 fn resolve(items: &[Item], q: &str, what: &'static str) -> Result<usize, NotFound> {
+    let q = cut(q);
+    let nq = norm(q);
     if let Some(&i) = rank(items, q).first()
-        && !norm(q).is_empty()
+        && !nq.is_empty()
     {
         return Ok(i);
     }
-    let nq = norm(q);
     let mut near: Vec<(usize, usize)> = items
         .iter()
         .enumerate()
@@ -790,7 +815,7 @@ fn resolve(items: &[Item], q: &str, what: &'static str) -> Result<usize, NotFoun
             let d = it
                 .keys
                 .iter()
-                .map(|k| edit_distance(&nq, k))
+                .filter_map(|k| distance_within(&nq, k, SUGGESTION_EDITS))
                 .min()
                 .unwrap_or(usize::MAX);
             (d, i)
@@ -1380,6 +1405,26 @@ section = "Certs"
         assert_eq!(keys, vec!["qualora-2026", "himalayas-2025"]);
         assert!(a.figures.iter().any(|f| f.display == "$38,000–$45,000"));
         assert!(a.figures.iter().any(|f| f.display == "$39,000 median"));
+    }
+
+    #[test]
+    fn overlong_queries_are_cut_before_matching() {
+        let l = fixture();
+        // A name followed by more than a name's worth of padding, then junk:
+        // only the first MAX_QUERY_CHARS characters are matched.
+        let long = format!("rhi{}zzzz qqqq", " ".repeat(MAX_QUERY_CHARS));
+        assert_eq!(
+            l.complete(CompleteKind::Cert, &long),
+            l.complete(CompleteKind::Cert, "rhi")
+        );
+        let long = format!(
+            "hit manager{}{}",
+            " ".repeat(MAX_QUERY_CHARS),
+            "x".repeat(6000)
+        );
+        assert_eq!(l.salary(&long, None, None).unwrap().role.id, "hit-manager");
+        let e = l.cert(&"q".repeat(6000)).unwrap_err();
+        assert_eq!(e.query.chars().count(), MAX_QUERY_CHARS);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! endpoint serving `GET /healthz` and `GET /metrics`.
 //!
 //! [`Metrics`] is shared as an `Arc` and updated by the adapters; it knows no
-//! Discord types. [`serve`] runs a tiny HTTP/1 server (hyper) over it. The
+//! Discord types. [`serve`] runs a tiny HTTP/1 server (hyper) over it, one
+//! request per connection, with limits that slow clients cannot exhaust. The
 //! endpoints are unauthenticated: keep them on loopback (the default when
 //! enabled) or behind a firewall.
 
@@ -32,8 +33,28 @@ const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// At most this many HTTP connections are served at once; more wait.
-const MAX_CONNECTIONS: usize = 32;
+/// How the `[http]` endpoint stays responsive with slow or many clients.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Connections served at once; one more is answered 503 at once.
+    connections: usize,
+    /// Time a client has to send its request headers.
+    header_timeout: Duration,
+    /// Time one connection may take, accept to close, whatever it does.
+    deadline: Duration,
+}
+
+/// Far more connections than probes and scrapers need (each costs a
+/// socket and a small task), far fewer than the file descriptors a process has.
+const LIMITS: Limits = Limits {
+    connections: 256,
+    header_timeout: Duration::from_secs(2),
+    deadline: Duration::from_secs(10),
+};
+
+/// At most this many "busy" answers are being written at once; beyond, a
+/// connection is closed unanswered.
+const MAX_REFUSALS: usize = 64;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CommandLabel {
@@ -242,9 +263,22 @@ impl Metrics {
 
 /// Serves `GET /healthz` and `GET /metrics` on `listen` until the returned
 /// task is aborted. Returns the bound address (bind port 0 in tests).
+///
+/// Slow clients cannot starve it: headers must arrive within 2 s, a
+/// connection lasts at most 10 s and serves one request (no keep-alive), and
+/// when 256 connections are open the next one is answered 503 at once
+/// instead of waiting.
 pub async fn serve(
     listen: SocketAddr,
     metrics: Arc<Metrics>,
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    serve_with(listen, metrics, LIMITS).await
+}
+
+async fn serve_with(
+    listen: SocketAddr,
+    metrics: Arc<Metrics>,
+    limits: Limits,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| {
         format!(
@@ -261,12 +295,10 @@ pub async fn serve(
         );
     }
     tracing::info!(%addr, "serving /healthz and /metrics");
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
+    let refusals = Arc::new(tokio::sync::Semaphore::new(MAX_REFUSALS));
     let handle = tokio::spawn(async move {
         loop {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
             let stream = match listener.accept().await {
                 Ok((stream, _)) => stream,
                 Err(e) => {
@@ -276,6 +308,15 @@ pub async fn serve(
                     continue;
                 }
             };
+            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                    tokio::spawn(async move {
+                        let _permit = permit;
+                        refuse(stream).await;
+                    });
+                }
+                continue;
+            };
             let metrics = metrics.clone();
             tokio::spawn(async move {
                 let _permit = permit;
@@ -284,18 +325,40 @@ pub async fn serve(
                         let response = respond(&metrics, req.method(), req.uri().path());
                         async move { Ok::<_, Infallible>(response) }
                     });
-                let served = hyper::server::conn::http1::Builder::new()
+                let connection = hyper::server::conn::http1::Builder::new()
                     .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(10))
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-                if let Err(e) = served {
-                    tracing::debug!("http connection ended with an error: {e}");
+                    .header_read_timeout(limits.header_timeout)
+                    .keep_alive(false)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                match tokio::time::timeout(limits.deadline, connection).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::debug!("http connection ended with an error: {e}"),
+                    Err(_) => tracing::debug!("http connection closed at its deadline"),
                 }
             });
         }
     });
     Ok((addr, handle))
+}
+
+/// Answers a connection over the limit with a 503 without reading it, then
+/// lets the client's request drain briefly so that closing does not reset
+/// the connection before the answer is read. One second at most.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const BODY: &str = "{\"status\":\"unavailable\",\"reason\":\"too many connections\"}\n";
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncache-control: no-store\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        stream.write_all(answer.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
 /// The response for one request.
@@ -529,6 +592,82 @@ mod tests {
         assert_eq!(get(addr, "GET", "/nope").await.0, 404);
         assert_eq!(get(addr, "DELETE", "/healthz").await.0, 405);
 
+        task.abort();
+    }
+
+    /// A client that sent half a request and then says nothing.
+    async fn slow_client(addr: SocketAddr) -> tokio::net::TcpStream {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        s
+    }
+
+    #[tokio::test]
+    async fn healthz_is_answered_while_64_slow_clients_hold_connections() {
+        let m = Arc::new(Metrics::new());
+        m.gateway_connected(true);
+        m.knowledge(5, 1);
+        let (addr, task) = serve("127.0.0.1:0".parse().unwrap(), m).await.unwrap();
+        let mut slow = Vec::new();
+        for _ in 0..64 {
+            slow.push(slow_client(addr).await);
+        }
+        // Before: 32 slots, each held for 10 s, so the probe waited ~20 s.
+        let (status, text) = get(addr, "GET", "/healthz").await;
+        assert_eq!(status, 200, "{text}");
+        drop(slow);
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_full_server_answers_503_at_once_instead_of_queueing() {
+        let limits = Limits {
+            connections: 2,
+            header_timeout: Duration::from_secs(60),
+            deadline: Duration::from_secs(60),
+        };
+        let m = Arc::new(Metrics::new());
+        m.gateway_connected(true);
+        m.knowledge(5, 1);
+        let (addr, task) = serve_with("127.0.0.1:0".parse().unwrap(), m, limits)
+            .await
+            .unwrap();
+        // Accepted in order: these two hold both slots when the probe comes.
+        let slow = [slow_client(addr).await, slow_client(addr).await];
+        let (status, text) = get(addr, "GET", "/healthz").await;
+        assert_eq!(status, 503, "{text}");
+        assert!(text.contains("too many connections"), "{text}");
+        assert!(
+            text.to_ascii_lowercase().contains("retry-after: 1"),
+            "{text}"
+        );
+        drop(slow);
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_closed_at_its_deadline_whatever_the_client_does() {
+        let limits = Limits {
+            connections: 4,
+            header_timeout: Duration::from_secs(60),
+            deadline: Duration::from_millis(200),
+        };
+        let (addr, task) = serve_with(
+            "127.0.0.1:0".parse().unwrap(),
+            Arc::new(Metrics::new()),
+            limits,
+        )
+        .await
+        .unwrap();
+        let mut s = slow_client(addr).await;
+        let mut buf = [0u8; 64];
+        // The server hangs up (EOF or reset); the client never finished.
+        let read = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+            .await
+            .expect("closed by the server within 10 s");
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
         task.abort();
     }
 

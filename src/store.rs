@@ -13,13 +13,25 @@
 //!
 //! It holds no more than it needs: answered questions keep only the command and
 //! the entry id (not the question); unanswered ones keep the question text,
-//! clipped, with user mentions replaced by `@user`; votes keep the message id,
-//! the entry id and a salted digest of (user id, message id), which tells two
-//! votes by the same person on the same message apart from votes by others but
-//! cannot be linked across messages or, without the `salt` file beside the
-//! log, back to a user id. No user name or user id is written.
+//! clipped, with mentions, e-mail addresses and phone numbers redacted
+//! ([`redact`]), and only for [`UNANSWERED_RETENTION_DAYS`]; votes keep the
+//! entry id, the day, and HMAC-SHA256 of (user id, message id) under a
+//! 256-bit key from the OS random source (`vote.key` beside the log). That
+//! digest tells a second vote by the same member on the same answer from
+//! votes by others, and nothing more: no message id is stored, digests of one
+//! member's votes on different answers are unrelated, and without the key
+//! nobody can test a guess of who voted. No user name or user id is written.
+//! The log and the key are created owner-only (0600).
+//!
+//! The log stays small: a member may change a vote on one answer at most
+//! [`MAX_VOTE_CHANGES`] times, and on open a log with much history (or with
+//! expired questions, or written by an older version) is compacted: totals,
+//! the questions still kept and each current vote, written to a new file
+//! that replaces the old one. Logs of older versions (votes with a message id
+//! and an FNV-1a digest salted by a `salt` file) are read, their votes carried
+//! over under new keyed digests, and the `salt` file removed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -31,8 +43,18 @@ use serde::{Deserialize, Serialize};
 
 /// Name of the event log inside the data directory.
 pub const EVENTS_FILE: &str = "events.jsonl";
-/// Name of the per-store salt used for vote digests.
-pub const SALT_FILE: &str = "salt";
+/// Name of the per-store key of the vote digests (64 hex digits).
+pub const KEY_FILE: &str = "vote.key";
+/// The salt file of older versions, removed once no digest needs it.
+pub const LEGACY_SALT_FILE: &str = "salt";
+/// How often a member may change their vote on one answer.
+pub const MAX_VOTE_CHANGES: u32 = 3;
+/// Days an unanswered question's text is kept (it still counts afterwards).
+pub const UNANSWERED_RETENTION_DAYS: u64 = 90;
+/// A log with at least this many lines, more than twice what compaction
+/// would leave, is compacted on open.
+const COMPACT_MIN_LINES: usize = 10_000;
+const DAY: u64 = 86_400;
 /// Longest question text kept, in characters.
 pub const MAX_QUESTION_CHARS: usize = 300;
 /// How many unanswered questions are kept in memory for `/faqadmin unanswered`.
@@ -65,10 +87,10 @@ pub enum StoreError {
     )]
     Write { path: PathBuf, source: io::Error },
     #[error(
-        "invalid salt file `{}`: {reason} (hint: restore it from a backup, or delete it to start a new salt; earlier votes then no longer de-duplicate against new ones)",
+        "invalid vote key file `{}`: {reason} (hint: restore it from a backup, or delete it to make a new key; earlier votes then no longer de-duplicate against new ones)",
         path.display()
     )]
-    Salt { path: PathBuf, reason: String },
+    Key { path: PathBuf, reason: String },
 }
 
 /// One line of the log. Times are UNIX seconds.
@@ -85,14 +107,36 @@ enum Event {
         command: String,
         question: String,
     },
+    /// A question not answered whose text is not kept (another member's
+    /// message, picked with "Find answer").
+    Abstained { at: u64, command: String },
     Vote {
+        /// The day of the vote (midnight UTC).
         at: u64,
-        message: u64,
         entry: String,
-        /// Salted digest of (user id, message id), hex.
+        /// HMAC-SHA256 of (user id, message id) under the store's key, hex.
+        /// (In logs of older versions: salted FNV-1a, with `message`.)
         voter: String,
         up: bool,
+        /// Changes this voter made to their vote on this answer before.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        changes: u32,
+        /// Only in logs of older versions: the message id, in the clear.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<u64>,
     },
+    /// The counts of events folded away by a compaction.
+    Totals {
+        at: u64,
+        /// Questions answered, per entry.
+        answered: BTreeMap<String, u64>,
+        /// Questions not answered whose text is no longer kept.
+        unanswered: u64,
+    },
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What [`Store::record_vote`] did.
@@ -104,6 +148,9 @@ pub enum VoteOutcome {
     Changed,
     /// Same vote again: nothing was written.
     Unchanged,
+    /// The user already changed this vote [`MAX_VOTE_CHANGES`] times: the
+    /// last one stands, nothing was written.
+    Limited,
 }
 
 /// A question the bot could not answer, grouped with identical ones
@@ -143,7 +190,8 @@ pub struct Stats {
 /// `spawn_blocking` (a write is a system call; it never waits for `fsync`).
 pub struct Store {
     path: PathBuf,
-    salt: [u8; 16],
+    /// Key of the vote digests.
+    key: [u8; 32],
     inner: Mutex<Inner>,
     flush: Arc<Flush>,
     flusher: Option<JoinHandle<()>>,
@@ -230,87 +278,168 @@ struct Aggregates {
     unanswered: u64,
     by_entry: HashMap<String, u64>,
     /// Most recent unanswered questions, oldest first, at most `RECENT_UNANSWERED`.
-    recent: std::collections::VecDeque<(u64, String)>,
-    /// The current vote of each voter on each message: (entry, up).
-    votes: HashMap<(u64, String), (String, bool)>,
+    recent: VecDeque<Recent>,
+    /// The current vote of each voter digest (one member on one message).
+    votes: HashMap<String, Cast>,
     /// Per entry: (up, down).
     tallies: HashMap<String, (u64, u64)>,
 }
 
+/// An unanswered question as kept.
+struct Recent {
+    at: u64,
+    command: String,
+    question: String,
+}
+
+/// A member's current vote on one answer.
+struct Cast {
+    at: u64,
+    entry: String,
+    up: bool,
+    changes: u32,
+}
+
 impl Aggregates {
-    /// Applies one event; for votes, says what changed.
+    /// Applies one event (votes already in the current form); for votes,
+    /// says what changed.
     fn apply(&mut self, ev: Event) -> VoteOutcome {
         match ev {
             Event::Answered { entry, .. } => {
                 self.answered += 1;
                 *self.by_entry.entry(entry).or_default() += 1;
-                VoteOutcome::Recorded
             }
-            Event::Unanswered { at, question, .. } => {
+            Event::Unanswered {
+                at,
+                command,
+                question,
+            } => {
                 self.unanswered += 1;
                 if self.recent.len() == RECENT_UNANSWERED {
                     self.recent.pop_front();
                 }
-                self.recent.push_back((at, question));
-                VoteOutcome::Recorded
+                self.recent.push_back(Recent {
+                    at,
+                    command,
+                    question,
+                });
+            }
+            Event::Abstained { .. } => self.unanswered += 1,
+            Event::Totals {
+                answered,
+                unanswered,
+                ..
+            } => {
+                for (entry, n) in answered {
+                    self.answered += n;
+                    *self.by_entry.entry(entry).or_default() += n;
+                }
+                self.unanswered += unanswered;
             }
             Event::Vote {
-                message,
+                at,
                 entry,
                 voter,
                 up,
+                changes,
                 ..
             } => {
-                let outcome = self.vote_outcome(message, &voter, &entry, up);
-                if outcome == VoteOutcome::Unchanged {
-                    return outcome;
+                let before = self.votes.get(&voter);
+                if before.is_some_and(|c| c.entry == entry && c.up == up) {
+                    return VoteOutcome::Unchanged;
                 }
-                if let Some((old_entry, old_up)) =
-                    self.votes.insert((message, voter), (entry.clone(), up))
-                {
-                    let t = self.tallies.entry(old_entry).or_default();
-                    let n = if old_up { &mut t.0 } else { &mut t.1 };
-                    *n = n.saturating_sub(1);
-                }
+                let changes = before.map_or(changes, |c| (c.changes + 1).max(changes));
+                let cast = Cast {
+                    at,
+                    entry: entry.clone(),
+                    up,
+                    changes,
+                };
+                let outcome = match self.votes.insert(voter, cast) {
+                    Some(old) => {
+                        let t = self.tallies.entry(old.entry).or_default();
+                        let n = if old.up { &mut t.0 } else { &mut t.1 };
+                        *n = n.saturating_sub(1);
+                        VoteOutcome::Changed
+                    }
+                    None => VoteOutcome::Recorded,
+                };
                 let t = self.tallies.entry(entry).or_default();
                 if up {
                     t.0 += 1;
                 } else {
                     t.1 += 1;
                 }
-                outcome
+                return outcome;
             }
+        }
+        VoteOutcome::Recorded
+    }
+
+    /// What a new vote would do, and the `changes` to write with it.
+    fn vote_outcome(&self, voter: &str, entry: &str, up: bool) -> (VoteOutcome, u32) {
+        match self.votes.get(voter) {
+            None => (VoteOutcome::Recorded, 0),
+            Some(c) if c.entry == entry && c.up == up => (VoteOutcome::Unchanged, c.changes),
+            Some(c) if c.changes >= MAX_VOTE_CHANGES => (VoteOutcome::Limited, c.changes),
+            Some(c) => (VoteOutcome::Changed, c.changes + 1),
         }
     }
 
-    fn vote_outcome(&self, message: u64, voter: &str, entry: &str, up: bool) -> VoteOutcome {
-        match self.votes.get(&(message, voter.to_string())) {
-            None => VoteOutcome::Recorded,
-            Some((e, u)) if e == entry && *u == up => VoteOutcome::Unchanged,
-            Some(_) => VoteOutcome::Changed,
+    /// Forgets the text of questions older than the retention (they still count).
+    fn expire(&mut self, now: u64) -> usize {
+        let cutoff = now.saturating_sub(UNANSWERED_RETENTION_DAYS * DAY);
+        let before = self.recent.len();
+        self.recent.retain(|r| r.at >= cutoff);
+        before - self.recent.len()
+    }
+
+    /// The events that rebuild these aggregates: the totals, the questions
+    /// still kept, each current vote.
+    fn compacted(&self, now: u64) -> Vec<Event> {
+        let mut out = Vec::with_capacity(1 + self.recent.len() + self.votes.len());
+        let rest = self.unanswered - self.recent.len() as u64;
+        if self.answered > 0 || rest > 0 {
+            out.push(Event::Totals {
+                at: now,
+                answered: self.by_entry.iter().map(|(e, n)| (e.clone(), *n)).collect(),
+                unanswered: rest,
+            });
         }
+        out.extend(self.recent.iter().map(|r| Event::Unanswered {
+            at: r.at,
+            command: r.command.clone(),
+            question: r.question.clone(),
+        }));
+        let mut votes: Vec<(&String, &Cast)> = self.votes.iter().collect();
+        votes.sort_by(|a, b| a.0.cmp(b.0));
+        out.extend(votes.into_iter().map(|(voter, c)| Event::Vote {
+            at: c.at,
+            entry: c.entry.clone(),
+            voter: voter.clone(),
+            up: c.up,
+            changes: c.changes,
+            message: None,
+        }));
+        out
     }
 }
 
 impl Store {
-    /// Opens (creating if needed) the log in `dir` and replays it.
+    /// Opens (creating if needed) the log in `dir` and replays it,
+    /// compacting it first when that pays (see the module doc).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        create_private_dir(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        let salt = load_or_create_salt(dir)?;
+        let key = load_or_create_key(dir)?;
         let path = dir.join(EVENTS_FILE);
         let existed = path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(|source| StoreError::Open {
-                path: path.clone(),
-                source,
-            })?;
+        let mut file = open_log(&path).map_err(|source| StoreError::Open {
+            path: path.clone(),
+            source,
+        })?;
         if !existed {
             sync_dir(dir);
         }
@@ -320,11 +449,42 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        let (agg, keep) = replay(&path, &bytes);
-        if keep < bytes.len() {
+        let now = now();
+        let (mut agg, mut keep, replayed) = replay(&path, &bytes, &key);
+        drop(bytes);
+        let expired = agg.expire(now);
+        let live = agg.compacted(now);
+        // A line this version cannot read (a newer version's) would be lost.
+        let compact = replayed.skipped == 0
+            && (replayed.legacy > 0
+                || expired > 0
+                || (replayed.lines >= COMPACT_MIN_LINES && replayed.lines > 2 * live.len()));
+        let mut legacy_left = replayed.legacy > 0;
+        let mut compacted = false;
+        if compact {
+            match rewrite(dir, &path, &live) {
+                Ok((new, len)) => {
+                    tracing::info!(
+                        path = %path.display(),
+                        lines_before = replayed.lines,
+                        lines_after = live.len(),
+                        expired_questions = expired,
+                        converted_votes = replayed.legacy,
+                        "compacted the event log"
+                    );
+                    (file, keep, legacy_left, compacted) = (new, len as usize, false, true);
+                }
+                Err(e) => tracing::warn!(
+                    path = %path.display(),
+                    error = %e,
+                    "could not compact the event log; going on with it as it is"
+                ),
+            }
+        }
+        if !compacted && keep < file_len(&file) {
             tracing::warn!(
                 path = %path.display(),
-                dropped_bytes = bytes.len() - keep,
+                dropped_bytes = file_len(&file) - keep,
                 "dropping a torn last line (the bot stopped mid-write)"
             );
             file.set_len(keep as u64)
@@ -333,6 +493,19 @@ impl Store {
                     path: path.clone(),
                     source,
                 })?;
+        }
+        let salt = dir.join(LEGACY_SALT_FILE);
+        if !legacy_left && salt.exists() {
+            // No digest needs it any more; it only ever helped name voters.
+            match std::fs::remove_file(&salt) {
+                Ok(()) => {
+                    sync_dir(dir);
+                    tracing::info!(path = %salt.display(), "removed the old vote salt file");
+                }
+                Err(e) => {
+                    tracing::warn!(path = %salt.display(), error = %e, "could not remove the old vote salt file")
+                }
+            }
         }
         let flush = Arc::new(Flush {
             file: file.try_clone().map_err(|source| StoreError::Open {
@@ -359,7 +532,7 @@ impl Store {
         };
         Ok(Store {
             path,
-            salt,
+            key,
             inner: Mutex::new(Inner {
                 file,
                 len: keep as u64,
@@ -385,7 +558,7 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Notes a question `command` could not answer (clipped, mentions removed).
+    /// Notes a question `command` could not answer (clipped, redacted).
     pub fn record_unanswered(&self, command: &str, question: &str) -> Result<(), StoreError> {
         self.append(Event::Unanswered {
             at: now(),
@@ -395,9 +568,20 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Notes a question `command` could not answer without keeping its text
+    /// (it counts in [`Stats::unanswered`] only).
+    pub fn record_abstained(&self, command: &str) -> Result<(), StoreError> {
+        self.append(Event::Abstained {
+            at: now(),
+            command: command.to_string(),
+        })
+        .map(|_| ())
+    }
+
     /// Records `user`'s vote on answer `message` (which showed `entry`). One
     /// vote per user per message: a different later vote replaces the
-    /// earlier one, the same vote again writes nothing.
+    /// earlier one (at most [`MAX_VOTE_CHANGES`] times), the same vote again
+    /// writes nothing. Neither id is written: only their keyed digest.
     pub fn record_vote(
         &self,
         message: u64,
@@ -407,15 +591,17 @@ impl Store {
     ) -> Result<VoteOutcome, StoreError> {
         let voter = self.voter_digest(user, message);
         let mut inner = self.lock();
-        if inner.agg.vote_outcome(message, &voter, entry, up) == VoteOutcome::Unchanged {
-            return Ok(VoteOutcome::Unchanged);
+        let (outcome, changes) = inner.agg.vote_outcome(&voter, entry, up);
+        if matches!(outcome, VoteOutcome::Unchanged | VoteOutcome::Limited) {
+            return Ok(outcome);
         }
         let ev = Event::Vote {
-            at: now(),
-            message,
+            at: now() / DAY * DAY,
             entry: entry.to_string(),
             voter,
             up,
+            changes,
+            message: None,
         };
         self.write_locked(&mut inner, ev)
     }
@@ -426,8 +612,12 @@ impl Store {
         let inner = self.lock();
         let mut groups: Vec<UnansweredQuestion> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
+        let cutoff = now().saturating_sub(UNANSWERED_RETENTION_DAYS * DAY);
         // Newest first: the first time a group is seen is its latest ask.
-        for (at, q) in inner.agg.recent.iter().rev() {
+        for Recent {
+            at, question: q, ..
+        } in inner.agg.recent.iter().rev().filter(|r| r.at >= cutoff)
+        {
             let key = normalise(q);
             match index.get(&key) {
                 Some(&i) => groups[i].count += 1,
@@ -526,14 +716,48 @@ impl Store {
         Ok(())
     }
 
-    /// Hex FNV-1a 64 over (salt, user id, message id).
+    /// HMAC-SHA256 over (user id, message id) under the store's key, hex.
+    /// The same for one member's votes on one answer, unrelated across
+    /// answers or members; without the key, no guess can be checked.
     fn voter_digest(&self, user: u64, message: u64) -> String {
-        let mut h = Fnv1a::new();
-        h.write(&self.salt);
-        h.write(&user.to_le_bytes());
-        h.write(&message.to_le_bytes());
-        format!("{:016x}", h.finish())
+        keyed_hex(
+            &self.key,
+            &[
+                b"careerbot vote v2\0",
+                &user.to_le_bytes(),
+                &message.to_le_bytes(),
+            ],
+        )
     }
+}
+
+/// HMAC-SHA256 of the concatenated `parts` under `key`, as hex.
+fn keyed_hex(key: &[u8; 32], parts: &[&[u8]]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    for p in parts {
+        mac.update(p);
+    }
+    hex(&mac.finalize().into_bytes())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An older version's vote (message id in the clear, salted FNV-1a digest)
+/// under a keyed digest of both: its count is kept, its member stays
+/// unknown, and nothing in it names the message any more.
+fn legacy_voter(key: &[u8; 32], message: u64, voter: &str) -> String {
+    keyed_hex(
+        key,
+        &[
+            b"careerbot legacy vote\0",
+            &message.to_le_bytes(),
+            voter.as_bytes(),
+        ],
+    )
 }
 
 impl Drop for Store {
@@ -547,10 +771,23 @@ impl Drop for Store {
     }
 }
 
-/// Replays the log; returns the aggregates and how many leading bytes to
-/// keep (everything but a torn last line).
-fn replay(path: &Path, bytes: &[u8]) -> (Aggregates, usize) {
+/// What [`replay`] saw besides the aggregates.
+#[derive(Debug, Default)]
+struct Replayed {
+    /// Non-empty lines.
+    lines: usize,
+    /// Votes in an older version's form (converted as they were read).
+    legacy: usize,
+    /// Lines skipped: unreadable, or of a kind this version does not know.
+    skipped: usize,
+}
+
+/// Replays the log; returns the aggregates, how many leading bytes to keep
+/// (everything but a torn last line) and what it saw. Votes of older
+/// versions are converted as they are read (see [`legacy_voter`]).
+fn replay(path: &Path, bytes: &[u8], key: &[u8; 32]) -> (Aggregates, usize, Replayed) {
     let mut agg = Aggregates::default();
+    let mut seen = Replayed::default();
     // A tail with no newline was cut mid-write.
     let mut keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let lines: Vec<&[u8]> = bytes[..keep]
@@ -563,7 +800,26 @@ fn replay(path: &Path, bytes: &[u8]) -> (Aggregates, usize) {
         if trimmed.is_empty() {
             continue;
         }
+        seen.lines += 1;
         match serde_json::from_slice::<Event>(trimmed) {
+            Ok(Event::Vote {
+                at,
+                entry,
+                voter,
+                up,
+                changes,
+                message: Some(message),
+            }) => {
+                seen.legacy += 1;
+                agg.apply(Event::Vote {
+                    at: at / DAY * DAY,
+                    entry,
+                    voter: legacy_voter(key, message, &voter),
+                    up,
+                    changes,
+                    message: None,
+                });
+            }
             Ok(ev) => {
                 agg.apply(ev);
             }
@@ -582,6 +838,7 @@ fn replay(path: &Path, bytes: &[u8]) -> (Aggregates, usize) {
                 keep -= line.len() + 1;
             }
             Err(e) => {
+                seen.skipped += 1;
                 tracing::warn!(
                     "{}:{}: skipping unreadable line: {e}",
                     path.display(),
@@ -590,7 +847,7 @@ fn replay(path: &Path, bytes: &[u8]) -> (Aggregates, usize) {
             }
         }
     }
-    (agg, keep)
+    (agg, keep, seen)
 }
 
 fn now() -> u64 {
@@ -599,33 +856,96 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Trims, replaces user mentions (`<@123>`, `<@!123>`) with `@user`, and
-/// clips to [`MAX_QUESTION_CHARS`].
+/// Trims, [`redact`]s and clips to [`MAX_QUESTION_CHARS`].
 fn clean_question(q: &str) -> String {
-    let mut out = String::with_capacity(q.len().min(4 * MAX_QUESTION_CHARS));
-    let mut rest = q.trim();
-    while let Some(i) = rest.find("<@") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let digits_from = usize::from(after.starts_with('!'));
-        let digits = after[digits_from..]
-            .bytes()
-            .take_while(u8::is_ascii_digit)
-            .count();
-        let end = digits_from + digits;
-        if digits > 0 && after[end..].starts_with('>') {
-            out.push_str("@user");
-            rest = &after[end + 1..];
-        } else {
-            out.push_str("<@");
-            rest = after;
-        }
-    }
-    out.push_str(rest);
+    let out = redact(q.trim());
     match out.char_indices().nth(MAX_QUESTION_CHARS) {
         Some((i, _)) => out[..i].trim_end().to_string(),
         None => out,
     }
+}
+
+/// What a question may say about people, replaced before it is stored:
+/// every Discord mention form (`<@id>` and `<@!id>` become `@user`, `<@&id>`
+/// `@role`, `<#id>` `#channel`, `@everyone` and `@here` `@mention`),
+/// e-mail addresses (`[email]`) and phone numbers (`[phone]`).
+pub fn redact(text: &str) -> String {
+    use std::sync::LazyLock;
+    // Plain regular expressions (no look-around): linear time on any input.
+    static MENTION: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(r"<@!?[0-9]+>|<@&[0-9]+>|<#[0-9]+>|@(?:everyone|here)")
+            .expect("a valid pattern")
+    });
+    static EMAIL: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(
+            r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        )
+        .expect("a valid pattern")
+    });
+    static PHONE: LazyLock<fancy_regex::Regex> = LazyLock::new(|| {
+        fancy_regex::Regex::new(r"\+?\(?[0-9][0-9 ().\-]{4,24}[0-9]").expect("a valid pattern")
+    });
+    let text = EMAIL.replace_all(text, "[email]");
+    let text = MENTION.replace_all(&text, |c: &fancy_regex::Captures<'_, str>| {
+        let m = &c[0];
+        if m.starts_with("<@&") {
+            "@role"
+        } else if m.starts_with("<#") {
+            "#channel"
+        } else if m.starts_with("<@") {
+            "@user"
+        } else {
+            "@mention"
+        }
+        .to_string()
+    });
+    let whole = text.clone();
+    PHONE
+        .replace_all(&text, |c: &fancy_regex::Captures<'_, str>| {
+            let m = c.get(0).expect("the whole match");
+            // Part of a longer word or figure ("$40,000-50,000", "v2.0.1"): not a phone.
+            let mut before = whole[..m.start()].chars().rev();
+            let mut after = whole[m.end()..].chars();
+            let glued = |next: Option<char>, beyond: Option<char>| match next {
+                Some(',') => beyond.is_some_and(|c| c.is_ascii_digit()),
+                Some(c) => c.is_alphanumeric() || "$€£_".contains(c),
+                None => false,
+            };
+            if glued(before.next(), before.next())
+                || glued(after.next(), after.next())
+                || !looks_like_phone(m.as_str())
+            {
+                m.as_str().to_string()
+            } else {
+                "[phone]".to_string()
+            }
+        })
+        .into_owned()
+}
+
+/// A run of digits and separators that reads as a phone number: 7 to 15
+/// digits, written with a `+` or parentheses, or in three or more groups, or
+/// as 3 + 4 digits (a local number), or as one block of 9 digits or more;
+/// dates and year ranges ("2024-01-02", "2019-2024") are not phones.
+fn looks_like_phone(s: &str) -> bool {
+    let groups: Vec<&str> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    if !(7..=15).contains(&digits) {
+        return false;
+    }
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let date = lens == [4, 2, 2] && s.contains('-');
+    if date || lens == [4, 4] {
+        return false;
+    }
+    s.starts_with('+')
+        || s.contains('(')
+        || groups.len() >= 3
+        || lens == [3, 4]
+        || (groups.len() == 1 && digits >= 9)
 }
 
 /// Grouping key: lower case, whitespace collapsed, trailing `?`/`.` ignored.
@@ -637,22 +957,29 @@ fn normalise(q: &str) -> String {
         .to_string()
 }
 
-/// Reads the salt, or creates it (written to a temporary file, fsynced and
-/// renamed into place so a crash never leaves half a salt).
-fn load_or_create_salt(dir: &Path) -> Result<[u8; 16], StoreError> {
-    let path = dir.join(SALT_FILE);
+/// Reads the vote key, or creates one: 256 bits from the OS random source,
+/// written owner-only to a temporary file, fsynced and renamed into place
+/// so that a crash never leaves half a key.
+fn load_or_create_key(dir: &Path) -> Result<[u8; 32], StoreError> {
+    let path = dir.join(KEY_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => parse_salt(text.trim()).ok_or_else(|| StoreError::Salt {
-            path,
-            reason: "expected 32 hexadecimal digits".into(),
-        }),
+        Ok(text) => {
+            restrict(&path);
+            parse_key(text.trim()).ok_or_else(|| StoreError::Key {
+                path,
+                reason: "expected 64 hexadecimal digits".into(),
+            })
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            let salt = random_salt();
-            let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
-            let tmp = dir.join(format!("{SALT_FILE}.tmp"));
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| StoreError::Write {
+                path: path.clone(),
+                source: io::Error::other(format!("no randomness from the OS: {e}")),
+            })?;
+            let tmp = dir.join(format!("{KEY_FILE}.tmp"));
             let write = || -> io::Result<()> {
-                let mut f = File::create(&tmp)?;
-                f.write_all(format!("{hex}\n").as_bytes())?;
+                let mut f = create_private(&tmp)?;
+                f.write_all(format!("{}\n", hex(&key)).as_bytes())?;
                 f.sync_all()?;
                 std::fs::rename(&tmp, &path)
             };
@@ -661,39 +988,99 @@ fn load_or_create_salt(dir: &Path) -> Result<[u8; 16], StoreError> {
                 source,
             })?;
             sync_dir(dir);
-            Ok(salt)
+            Ok(key)
         }
         Err(source) => Err(StoreError::Read { path, source }),
     }
 }
 
-fn parse_salt(hex: &str) -> Option<[u8; 16]> {
-    if hex.len() != 32 || !hex.is_ascii() {
+fn parse_key(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
         return None;
     }
-    let mut salt = [0u8; 16];
-    for (i, b) in salt.iter_mut().enumerate() {
+    let mut key = [0u8; 32];
+    for (i, b) in key.iter_mut().enumerate() {
         *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
     }
-    Some(salt)
+    Some(key)
 }
 
-/// 128 random bits from the standard library's OS-seeded `RandomState`
-/// (no extra crate), mixed with the time and process id.
-fn random_salt() -> [u8; 16] {
-    use std::hash::{BuildHasher, Hasher};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut out = [0u8; 16];
-    for (i, chunk) in out.chunks_mut(8).enumerate() {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(nanos);
-        h.write_u32(std::process::id());
-        h.write_usize(i);
-        chunk.copy_from_slice(&h.finish().to_le_bytes());
+/// Creates `dir` (and its parents) owner-only (0700) where they are new.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates (or truncates) `path` for writing, owner-only (0600).
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let f = o.open(path)?;
+    restrict(path);
+    Ok(f)
+}
+
+/// Opens the log for reading and appending, creating it owner-only (0600);
+/// a log created by an older version, readable by others, is made owner-only.
+fn open_log(path: &Path) -> io::Result<File> {
+    let mut o = OpenOptions::new();
+    o.read(true).append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let f = o.open(path)?;
+    restrict(path);
+    Ok(f)
+}
+
+/// Takes group and other permissions off `path` (best effort, Unix).
+fn restrict(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            let mode = m.permissions().mode() & !0o077;
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+                Ok(()) => tracing::info!(path = %path.display(), "made owner-only"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "could not make owner-only")
+                }
+            }
+        }
     }
-    out
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Replaces the log with `events`: written owner-only to a temporary file,
+/// fsynced, renamed over the log. Returns the new log, open for appending,
+/// and its length.
+fn rewrite(dir: &Path, path: &Path, events: &[Event]) -> io::Result<(File, u64)> {
+    let tmp = dir.join(format!("{EVENTS_FILE}.tmp"));
+    let mut text = String::new();
+    for ev in events {
+        text.push_str(&serde_json::to_string(ev).map_err(io::Error::other)?);
+        text.push('\n');
+    }
+    let mut f = io::BufWriter::new(create_private(&tmp)?);
+    f.write_all(text.as_bytes())?;
+    f.into_inner()
+        .map_err(io::IntoInnerError::into_error)?
+        .sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    sync_dir(dir);
+    let f = open_log(path)?;
+    Ok((f, text.len() as u64))
+}
+
+fn file_len(f: &File) -> usize {
+    f.metadata().map_or(0, |m| m.len() as usize)
 }
 
 /// Makes a file creation or rename in `dir` durable (best effort).
@@ -704,26 +1091,6 @@ fn sync_dir(dir: &Path) {
     }
     #[cfg(not(unix))]
     let _ = dir;
-}
-
-/// FNV-1a, 64 bit: stable across Rust versions and platforms.
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    fn new() -> Fnv1a {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]
@@ -933,7 +1300,55 @@ mod tests {
     }
 
     #[test]
-    fn salt_is_kept_and_differs_per_store() {
+    fn votes_are_stored_as_a_keyed_hmac_without_the_message_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let (user, message): (u64, u64) = (600_000_000_000_000_001, 400_000_000_000_000_123);
+        let s = Store::open(dir.path()).unwrap();
+        s.record_vote(message, user, "e", true).unwrap();
+        let text = events(dir.path());
+        assert!(!text.contains(&message.to_string()), "{text}");
+        assert!(!text.contains("\"message\""), "{text}");
+        // The key: 256 bits of hex, and the digest is HMAC-SHA256 under it.
+        let key = std::fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+        let key = parse_key(key.trim()).expect("64 hex digits");
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(b"careerbot vote v2\0");
+        mac.update(&user.to_le_bytes());
+        mac.update(&message.to_le_bytes());
+        let expected = hex(&mac.finalize().into_bytes());
+        assert_eq!(expected.len(), 64);
+        assert!(
+            text.contains(&format!("\"voter\":\"{expected}\"")),
+            "{text}"
+        );
+        // The day, not the second.
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(v["at"].as_u64().unwrap() % DAY, 0, "{text}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_and_log_are_owner_only_and_an_old_open_log_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        drop(Store::open(&data).unwrap());
+        assert_eq!(mode(&data.join(KEY_FILE)), 0o600);
+        assert_eq!(mode(&data.join(EVENTS_FILE)), 0o600);
+        assert_eq!(mode(&data), 0o700);
+        // As an older version (or a umask of 022) left them.
+        for f in [KEY_FILE, EVENTS_FILE] {
+            std::fs::set_permissions(data.join(f), std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        drop(Store::open(&data).unwrap());
+        assert_eq!(mode(&data.join(KEY_FILE)), 0o600);
+        assert_eq!(mode(&data.join(EVENTS_FILE)), 0o600);
+    }
+
+    #[test]
+    fn key_is_kept_and_differs_per_store() {
         let a = tempfile::tempdir().unwrap();
         let b = tempfile::tempdir().unwrap();
         let d1 = Store::open(a.path()).unwrap().voter_digest(1, 2);
@@ -944,12 +1359,193 @@ mod tests {
     }
 
     #[test]
-    fn bad_salt_is_an_error_with_a_hint() {
+    fn bad_key_is_an_error_with_a_hint() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(SALT_FILE), "nope\n").unwrap();
+        std::fs::write(dir.path().join(KEY_FILE), "nope\n").unwrap();
         let e = Store::open(dir.path()).err().unwrap().to_string();
-        assert!(e.contains("salt"), "{e}");
+        assert!(e.contains("vote key"), "{e}");
         assert!(e.contains("hint:"), "{e}");
+    }
+
+    #[test]
+    fn an_old_log_is_migrated_keeping_every_count_and_dropping_message_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        // As the previous version wrote them: message ids in the clear,
+        // salted FNV-1a digests, the salt beside the log.
+        let old = [
+            r#"{"kind":"answered","at":1700000000,"command":"ask","entry":"a"}"#,
+            r#"{"kind":"answered","at":1700000001,"command":"faq","entry":"a"}"#,
+            r#"{"kind":"vote","at":1700000002,"message":4242424242,"entry":"a","voter":"0123456789abcdef","up":true}"#,
+            r#"{"kind":"vote","at":1700000003,"message":4242424242,"entry":"a","voter":"0123456789abcdef","up":false}"#,
+            r#"{"kind":"vote","at":1700000004,"message":4242424242,"entry":"a","voter":"fedcba9876543210","up":true}"#,
+            r#"{"kind":"vote","at":1700000005,"message":5353535353,"entry":"b","voter":"0123456789abcdef","up":true}"#,
+        ];
+        let recent = now() - DAY;
+        let text = old.join("\n")
+            + &format!(
+                "\n{{\"kind\":\"unanswered\",\"at\":{recent},\"command\":\"ask\",\"question\":\"pilot?\"}}\n"
+            );
+        std::fs::write(dir.path().join(EVENTS_FILE), text).unwrap();
+        std::fs::write(
+            dir.path().join(LEGACY_SALT_FILE),
+            "00112233445566778899aabbccddeeff\n",
+        )
+        .unwrap();
+        let expected = Stats {
+            answered: 2,
+            unanswered: 1,
+            top_entries: vec![("a".into(), 2)],
+            votes: vec![
+                EntryVotes {
+                    entry: "a".into(),
+                    up: 1,
+                    down: 1,
+                },
+                EntryVotes {
+                    entry: "b".into(),
+                    up: 1,
+                    down: 0,
+                },
+            ],
+        };
+        {
+            let s = Store::open(dir.path()).unwrap();
+            assert_eq!(s.stats(), expected);
+            assert_eq!(s.unanswered(10)[0].question, "pilot?");
+        }
+        let text = events(dir.path());
+        for gone in [
+            "4242424242",
+            "5353535353",
+            "0123456789abcdef",
+            "\"message\"",
+        ] {
+            assert!(!text.contains(gone), "{gone} in {text}");
+        }
+        assert!(!dir.path().join(LEGACY_SALT_FILE).exists());
+        // Read back the same, and left as it is.
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.stats(), expected);
+        assert_eq!(events(dir.path()), text);
+    }
+
+    #[test]
+    fn a_member_changes_a_vote_at_most_a_few_times_even_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open(dir.path()).unwrap();
+            assert_eq!(
+                s.record_vote(1, 7, "e", true).unwrap(),
+                VoteOutcome::Recorded
+            );
+            // 👎, 👍, 👎...: each a change.
+            for i in 1..=MAX_VOTE_CHANGES {
+                assert_eq!(
+                    s.record_vote(1, 7, "e", i.is_multiple_of(2)).unwrap(),
+                    VoteOutcome::Changed
+                );
+            }
+        }
+        let s = Store::open(dir.path()).unwrap();
+        let next = (MAX_VOTE_CHANGES + 1).is_multiple_of(2);
+        assert_eq!(
+            s.record_vote(1, 7, "e", next).unwrap(),
+            VoteOutcome::Limited
+        );
+        assert_eq!(s.stats().votes[0].up + s.stats().votes[0].down, 1);
+        // Other members and other answers are not limited.
+        assert_eq!(
+            s.record_vote(1, 8, "e", true).unwrap(),
+            VoteOutcome::Recorded
+        );
+        assert_eq!(
+            s.record_vote(2, 7, "e", true).unwrap(),
+            VoteOutcome::Recorded
+        );
+        assert_eq!(
+            events(dir.path()).lines().count(),
+            1 + MAX_VOTE_CHANGES as usize + 2
+        );
+    }
+
+    #[test]
+    fn a_long_log_is_compacted_on_open_with_the_same_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for i in 0..COMPACT_MIN_LINES {
+            text.push_str(&format!(
+                "{{\"kind\":\"answered\",\"at\":{},\"command\":\"ask\",\"entry\":\"e{}\"}}\n",
+                now() - 10,
+                i % 3
+            ));
+        }
+        std::fs::write(dir.path().join(EVENTS_FILE), text).unwrap();
+        let expected = {
+            let s = Store::open(dir.path()).unwrap();
+            s.record_vote(1, 1, "e0", true).unwrap();
+            s.record_vote(1, 1, "e0", false).unwrap();
+            s.record_unanswered("ask", "pilot?").unwrap();
+            s.record_abstained("find-answer").unwrap();
+            s.stats()
+        };
+        assert_eq!(expected.answered, COMPACT_MIN_LINES as u64);
+        assert_eq!(expected.unanswered, 2);
+        assert!(
+            events(dir.path()).lines().count() <= 5,
+            "{}",
+            events(dir.path())
+        );
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.stats(), expected);
+        assert_eq!(s.unanswered(10)[0].question, "pilot?");
+        // The compacted vote still de-duplicates, and still counts its change.
+        assert_eq!(
+            s.record_vote(1, 1, "e0", false).unwrap(),
+            VoteOutcome::Unchanged
+        );
+        let v: Vec<serde_json::Value> = events(dir.path())
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(
+            v.iter().any(|e| e["kind"] == "vote" && e["changes"] == 1),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn unanswered_questions_expire_after_the_retention_but_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = now() - (UNANSWERED_RETENTION_DAYS + 1) * DAY;
+        let recent = now() - DAY;
+        std::fs::write(
+            dir.path().join(EVENTS_FILE),
+            format!(
+                "{{\"kind\":\"unanswered\",\"at\":{old},\"command\":\"ask\",\"question\":\"an old secret\"}}\n\
+                 {{\"kind\":\"unanswered\",\"at\":{recent},\"command\":\"ask\",\"question\":\"pilot?\"}}\n"
+            ),
+        )
+        .unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let list: Vec<String> = s.unanswered(10).into_iter().map(|q| q.question).collect();
+        assert_eq!(list, ["pilot?"]);
+        assert_eq!(s.stats().unanswered, 2);
+        assert!(!events(dir.path()).contains("old secret"));
+    }
+
+    #[test]
+    fn a_line_of_a_newer_version_is_never_compacted_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = now() - (UNANSWERED_RETENTION_DAYS + 1) * DAY;
+        std::fs::write(
+            dir.path().join(EVENTS_FILE),
+            format!(
+                "{{\"kind\":\"from_the_future\"}}\n{{\"kind\":\"unanswered\",\"at\":{old},\"command\":\"ask\",\"question\":\"q\"}}\n"
+            ),
+        )
+        .unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        assert!(events(dir.path()).contains("from_the_future"));
     }
 
     #[test]
@@ -1030,6 +1626,43 @@ mod tests {
         let q = &s.unanswered(1)[0].question;
         assert_eq!(q.chars().count(), MAX_QUESTION_CHARS);
         assert_eq!(clean_question("  <@abc> <@!> x "), "<@abc> <@!> x");
+    }
+
+    #[test]
+    fn questions_lose_mentions_emails_and_phone_numbers_before_they_are_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.record_unanswered(
+            "ask",
+            "<@123> <@!456> <@&789> <#1011> @everyone @here: mail jane.doe+hit@mail.example.org \
+             or call +1 (555) 123-4567, 555-123-4567, 555-1234 or 07700900123",
+        )
+        .unwrap();
+        let q = &s.unanswered(1)[0].question;
+        assert_eq!(
+            q,
+            "@user @user @role #channel @mention @mention: mail [email] \
+             or call [phone], [phone], [phone] or [phone]"
+        );
+        let text = events(dir.path());
+        for secret in [
+            "123", "456", "789", "1011", "everyone", "jane", "555", "0770",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    #[test]
+    fn figures_dates_and_years_are_not_phone_numbers() {
+        for q in [
+            "is $40,000-50,000 a good salary in 2019-2024?",
+            "the exam on 2024-01-02 costs 299 dollars",
+            "rhit vs rhia in 2025",
+            "version 10.2.1 of epic",
+            "1234567",
+        ] {
+            assert_eq!(redact(q), q);
+        }
     }
 
     #[test]

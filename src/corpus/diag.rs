@@ -163,10 +163,18 @@ pub fn edit_distance_within(
 
 /// The closest candidate within a small edit distance, for `hint: did you mean`.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word: Vec<char> = word.chars().collect();
+    let mut scratch = Vec::new();
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .filter_map(|c| {
+            let chars: Vec<char> = c.chars().collect();
+            let max = 2.max(c.len() / 4);
+            if word.len().abs_diff(chars.len()) > max {
+                return None;
+            }
+            edit_distance_within(&word, &chars, max, &mut scratch).map(|d| (d, c))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

@@ -12,6 +12,8 @@ mod tomlx;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 pub use data::{Cert, Figure, Geography, Level, Named, Salaries, Source, Stat};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use markdown::{Cite, Entry, Heading, Outline, Section};
@@ -31,8 +33,9 @@ pub struct Corpus {
     pub outlines: Vec<Outline>,
     pub salaries: Salaries,
     pub certs: Vec<Cert>,
-    /// Hash of every file's path and bytes: the index is stale when it changes.
-    pub content_hash: u64,
+    /// SHA-256 of every file's path and bytes, hex ([`ContentHash`]): the
+    /// index is stale when it changes.
+    pub content_hash: String,
     pub files: usize,
 }
 
@@ -49,32 +52,36 @@ impl Corpus {
     }
 }
 
-/// A 64-bit FNV-1a hash: stable across runs and platforms, enough to notice edits.
-#[derive(Clone, Copy)]
-pub struct Fnv(u64);
+/// SHA-256 over the knowledge base's files: each file's relative path and
+/// bytes, each prefixed with its length so that no two different trees feed
+/// it the same bytes. A cryptographic hash, so that no crafted edit can keep
+/// the index of an older tree (with content since removed) looking current.
+#[derive(Clone, Default)]
+pub struct ContentHash(Sha256);
 
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    pub fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+impl ContentHash {
+    /// Adds one file.
+    pub fn file(&mut self, rel_path: &[u8], bytes: &[u8]) {
+        for part in [rel_path, bytes] {
+            self.0.update((part.len() as u64).to_le_bytes());
+            self.0.update(part);
         }
-        // Separator so ("ab","c") and ("a","bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    pub fn finish(self) -> u64 {
+
+    /// The digest, as 64 lowercase hexadecimal digits.
+    pub fn finish(self) -> String {
         self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
-/// Files of the knowledge base, in a stable order.
+/// Files of the knowledge base, in a stable order. Only folders and
+/// regular files are walked; anything else (a symbolic link, a FIFO, a
+/// device, a socket) is an error naming it and is never opened: a link
+/// could point outside `faq/` or at `/dev/zero`, a FIFO would block forever.
 fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
         let rd = match std::fs::read_dir(dir) {
@@ -94,10 +101,12 @@ fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
             if name.to_string_lossy().starts_with('.') {
                 continue;
             }
-            match ent.file_type() {
+            // What the entry itself is, links not followed.
+            match std::fs::symlink_metadata(&p).map(|m| m.file_type()) {
                 Ok(t) if t.is_dir() => walk(&p, out, diags),
-                Ok(_) => out.push(p),
-                Err(_) => {}
+                Ok(t) if t.is_file() => out.push(p),
+                Ok(t) => diags.push(not_a_regular_file(&p, t)),
+                Err(e) => diags.push(Diagnostic::error(&p, 1, format!("cannot read file: {e}"))),
             }
         }
     }
@@ -107,32 +116,94 @@ fn list_tree(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     paths
 }
 
-/// The bytes of one file of the knowledge base, unless it is too large or unreadable.
+/// The error for a path in `faq/` that is neither a folder nor a regular file.
+fn not_a_regular_file(p: &Path, t: std::fs::FileType) -> Diagnostic {
+    if t.is_symlink() {
+        return Diagnostic::error(p, 1, "is a symbolic link; only regular files are read")
+            .with_hint("replace the link with a copy of the file it points to");
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_block_device() || t.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "not a regular file";
+    Diagnostic::error(p, 1, format!("is {what}; only regular files are read"))
+        .with_hint("remove it from the knowledge folder; entries and guides are plain text files")
+}
+
+/// Opens `p` for reading without following a symbolic link and without
+/// blocking on a FIFO (on Unix), so that what is opened is what was listed.
+fn open_regular(p: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    o.open(p)
+}
+
+/// The bytes of one file of the knowledge base, unless it is too large, not a
+/// regular file (it may have been swapped since it was listed) or unreadable.
+/// Never reads more than [`MAX_FILE_BYTES`] + 1 bytes.
 fn read_file(p: &Path, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    match std::fs::metadata(p) {
-        Ok(m) if m.len() as usize > MAX_FILE_BYTES => {
-            diags.push(
-                Diagnostic::error(
-                    p,
-                    1,
-                    format!(
-                        "file is {} KiB, over the {} KiB limit",
-                        m.len() / 1024,
-                        MAX_FILE_BYTES / 1024
-                    ),
-                )
-                .with_hint("split it into several entries or sections"),
-            );
+    use std::io::Read;
+    let too_large = |size: String| {
+        Diagnostic::error(
+            p,
+            1,
+            format!(
+                "file is {size}, over the {} KiB limit",
+                MAX_FILE_BYTES / 1024
+            ),
+        )
+        .with_hint("split it into several entries or sections")
+    };
+    let file = match open_regular(p) {
+        Ok(f) => f,
+        Err(e) => {
+            let d = match std::fs::symlink_metadata(p) {
+                Ok(m) if !m.is_file() => not_a_regular_file(p, m.file_type()),
+                _ => Diagnostic::error(p, 1, format!("cannot read file: {e}")),
+            };
+            diags.push(d);
             return None;
         }
+    };
+    match file.metadata() {
+        Ok(m) if !m.is_file() => {
+            diags.push(not_a_regular_file(p, m.file_type()));
+            return None;
+        }
+        Ok(m) if m.len() > MAX_FILE_BYTES as u64 => {
+            diags.push(too_large(format!("{} KiB", m.len() / 1024)));
+            return None;
+        }
+        Ok(_) => {}
         Err(e) => {
             diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
             return None;
         }
-        _ => {}
     }
-    match std::fs::read(p) {
-        Ok(b) => Some(b),
+    let mut bytes = Vec::new();
+    match file.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes) {
+        // It grew since it was measured.
+        Ok(n) if n > MAX_FILE_BYTES => {
+            diags.push(too_large("larger".into()));
+            None
+        }
+        Ok(_) => Some(bytes),
         Err(e) => {
             diags.push(Diagnostic::error(p, 1, format!("cannot read file: {e}")));
             None
@@ -172,7 +243,7 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
     }
     // One file at a time (read, hash, parse, let go), so that the whole
     // knowledge base is never held twice, as bytes and parsed.
-    let mut hash = Fnv::default();
+    let mut hash = ContentHash::default();
     let top = |name: &str| dir.join(name);
     let mut saw_sources = false;
     for file in list_tree(dir, &mut diags) {
@@ -182,8 +253,7 @@ pub fn load(dir: &Path) -> (Corpus, Diagnostics) {
         };
         corpus.files += 1;
         let rel = path.strip_prefix(dir).unwrap_or(path);
-        hash.write(rel.to_string_lossy().as_bytes());
-        hash.write(&bytes);
+        hash.file(rel.to_string_lossy().as_bytes(), &bytes);
         let Some(text) = utf8(path, &bytes, &mut diags) else {
             continue;
         };
@@ -307,13 +377,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fnv_is_stable_and_separates_fields() {
-        let h = |parts: &[&str]| {
-            let mut f = Fnv::default();
-            parts.iter().for_each(|p| f.write(p.as_bytes()));
-            f.finish()
+    fn content_hash_is_sha256_of_length_prefixed_paths_and_bytes() {
+        let h = |files: &[(&str, &str)]| {
+            let mut c = ContentHash::default();
+            files
+                .iter()
+                .for_each(|(p, b)| c.file(p.as_bytes(), b.as_bytes()));
+            c.finish()
         };
-        assert_eq!(h(&["a", "b"]), h(&["a", "b"]));
-        assert_ne!(h(&["ab", "c"]), h(&["a", "bc"]));
+        let mut expected = Sha256::new();
+        for part in ["a.md", "body"] {
+            expected.update((part.len() as u64).to_le_bytes());
+            expected.update(part);
+        }
+        let hex: String = expected
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(h(&[("a.md", "body")]), hex);
+        assert_eq!(hex.len(), 64);
+        // Moving bytes between a path and its content, or between files,
+        // changes the hash.
+        assert_ne!(h(&[("ab", "c")]), h(&[("a", "bc")]));
+        assert_ne!(h(&[("a", "b"), ("c", "d")]), h(&[("a", "b\0c"), ("", "d")]));
+        assert_ne!(h(&[]), h(&[("", "")]));
     }
 }

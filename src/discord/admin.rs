@@ -4,7 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use anyhow::Result;
-use serenity::all::{ChannelId, CommandInteraction, Context, CreateEmbed, Http, Member};
+use serenity::all::{ChannelId, CommandInteraction, Context, CreateEmbed, GuildId, Http, Member};
 
 use super::format::{self, Reply};
 use super::{Handler, Settings, blocking};
@@ -13,12 +13,21 @@ use crate::live::ReloadOutcome;
 /// Room for error text inside one message, with its heading and code fence.
 const ERRORS_ROOM: usize = 1700;
 
-/// Moderators: members with a configured moderator role, or with the Manage
-/// Server (or Administrator) permission. Checked on every call, because
-/// server admins can show `/faqadmin` to anyone in Discord's settings.
-pub fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
+/// Moderators: members of the home server (`home_guild_id`) with a
+/// configured moderator role, or with the Manage Server (or Administrator)
+/// permission there. Nobody anywhere else: the owner of another server the
+/// bot was added to manages *that* server, not this community. Checked on
+/// every call, because server admins can show `/faqadmin` to anyone in
+/// Discord's settings.
+pub fn is_moderator(settings: &Settings, guild: Option<GuildId>, member: Option<&Member>) -> bool {
+    let (Some(home), Some(guild)) = (settings.home_guild_id, guild) else {
+        return false; // no home server configured, or a DM
+    };
+    if guild.get() != home {
+        return false;
+    }
     let Some(m) = member else {
-        return false; // a DM: no server, no moderators
+        return false;
     };
     let by_permission = m
         .permissions
@@ -30,7 +39,18 @@ pub fn is_moderator(settings: &Settings, member: Option<&Member>) -> bool {
 }
 
 pub async fn faqadmin(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
-    if !is_moderator(&h.settings, cmd.member.as_deref()) {
+    let home = h.settings.home_guild_id;
+    if home.is_none() || cmd.guild_id.map(GuildId::get) != home {
+        tracing::warn!(
+            guild = cmd.guild_id.map(GuildId::get),
+            "/faqadmin refused: not the home server"
+        );
+        return Ok(Reply::text(
+            "`/faqadmin` works only in this bot's home server.\nhint: its operator sets `home_guild_id` in the bot's config.",
+            true,
+        ));
+    }
+    if !is_moderator(&h.settings, cmd.guild_id, cmd.member.as_deref()) {
         tracing::warn!(
             user = cmd.user.id.get(),
             "/faqadmin refused: not a moderator"
@@ -46,7 +66,7 @@ pub async fn faqadmin(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> R
         "stats" => stats(h).await?,
         "unanswered" => unanswered(h).await?,
         other => Reply::text(
-            &format!("Unknown subcommand `{}`.", format::clip(other, 32)),
+            &format!("Unknown subcommand {}.", format::code(other)),
             true,
         ),
     };
@@ -104,12 +124,7 @@ pub async fn post_failure(http: &Http, channel: Option<ChannelId>, errors: &str)
 async fn stats(h: &Handler) -> Result<Reply> {
     let (store, k) = (h.data.store.clone(), h.data.knowledge());
     let s = blocking(move || store.stats()).await?;
-    let title = |id: &str| {
-        k.engine.document(id).map_or_else(
-            || format!("`{id}` (no longer in the FAQ)"),
-            |d| format::clip(&d.title, 80),
-        )
-    };
+    let title = |id: &str| entry_label(id, k.engine.document(id).map(|d| d.title));
     let top: Vec<String> = s
         .top_entries
         .iter()
@@ -151,6 +166,16 @@ async fn stats(h: &Handler) -> Result<Reply> {
     })
 }
 
+/// How `/faqadmin stats` names an entry: its title, or, for an id no longer
+/// in the FAQ, the id through [`format::code`] (the one escaping of ids
+/// shown to moderators: no backtick can end it, so nothing in it renders).
+fn entry_label(id: &str, title: Option<String>) -> String {
+    match title {
+        Some(t) => format::clip(&t, 80),
+        None => format!("{} (no longer in the FAQ)", format::code(id)),
+    }
+}
+
 async fn unanswered(h: &Handler) -> Result<Reply> {
     let store = h.data.store.clone();
     let list = blocking(move || store.unanswered(15)).await?;
@@ -179,4 +204,19 @@ async fn unanswered(h: &Handler) -> Result<Reply> {
         ephemeral: true,
         ..Reply::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_id_is_shown_as_inert_code() {
+        let label = entry_label("x`[click](https://phish.example)`\n", None);
+        assert_eq!(
+            label,
+            "`x [click](https://phish.example)` (no longer in the FAQ)"
+        );
+        assert_eq!(entry_label("a", Some("Title".into())), "Title");
+    }
 }

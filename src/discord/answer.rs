@@ -4,7 +4,10 @@
 use std::time::Instant;
 
 use anyhow::Result;
-use serenity::all::{CommandInteraction, ComponentInteraction, Context, Message, ResolvedTarget};
+use serenity::all::{
+    ActionRowComponent, ButtonKind, CommandInteraction, ComponentInteraction, Context, Message,
+    ResolvedTarget,
+};
 
 use super::format::{self, Reply};
 use super::{Handler, blocking, compute, option, retrying};
@@ -15,7 +18,11 @@ use crate::store::VoteOutcome;
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Via {
     Ask,
-    FindAnswer,
+    /// "Find answer" on a message; `own`: the member who asked wrote it.
+    /// Another member's text is never stored (it was not meant for the bot).
+    FindAnswer {
+        own: bool,
+    },
     /// A help-channel message: answered only above the channel's bar, and
     /// never logged as unanswered (most chat is not meant for the bot).
     HelpChannel {
@@ -27,7 +34,7 @@ impl Via {
     fn name(self) -> &'static str {
         match self {
             Via::Ask => "ask",
-            Via::FindAnswer => "find-answer",
+            Via::FindAnswer { .. } => "find-answer",
             Via::HelpChannel { .. } => "help-channel",
         }
     }
@@ -54,12 +61,13 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Resp
     // Waiting for a core included: the answer's time as the member sees it.
     let latency = started.elapsed();
     let answered = resp.answer.as_ref().map(|a| a.id.clone());
-    let recorded = blocking(move || match answered {
-        Some(id) => store.record_answered(via.name(), &id),
-        None if !matches!(via, Via::HelpChannel { .. }) => {
+    let recorded = blocking(move || match (answered, via) {
+        (Some(id), _) => store.record_answered(via.name(), &id),
+        (None, Via::Ask | Via::FindAnswer { own: true }) => {
             store.record_unanswered(via.name(), &question)
         }
-        None => Ok(()),
+        (None, Via::FindAnswer { own: false }) => store.record_abstained(via.name()),
+        (None, Via::HelpChannel { .. }) => Ok(()),
     })
     .await?;
     if let Err(e) = recorded {
@@ -87,7 +95,9 @@ pub async fn ask(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 }
 
 /// "Find answer" on a message: the answer is posted as a reply to that
-/// message; "I don't know" goes only to the member who asked.
+/// message; "I don't know" goes only to the member who asked. It shares
+/// `/ask`'s cooldown, and each message is answered at most once (whoever
+/// asks), so that nobody can make the bot post in a channel again and again.
 pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
     let Some(ResolvedTarget::Message(msg)) = cmd.data.target() else {
         return Ok(Reply::text("Pick a message to answer.", true));
@@ -99,7 +109,20 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
             true,
         ));
     }
-    let resp = answer_question(h, Via::FindAnswer, text.to_string()).await?;
+    if let Some(left) = h.cooldown_left(cmd.user.id) {
+        let msg = format!("One question at a time: try again in {left} s.");
+        return Ok(Reply::text(&msg, true));
+    }
+    if !h.data.claim_target(msg.id) {
+        return Ok(Reply::text(
+            "I have already looked at that message (an answer, if I had one, is in a reply under it). Ask with `/ask` for more.",
+            true,
+        ));
+    }
+    let via = Via::FindAnswer {
+        own: msg.author.id == cmd.user.id,
+    };
+    let resp = answer_question(h, via, text.to_string()).await?;
     let reply = format::response(&resp);
     if resp.abstained {
         return Ok(Reply {
@@ -180,13 +203,36 @@ pub async fn help_channel(h: &Handler, ctx: &Context, msg: &Message) {
     }
 }
 
+/// Whether the message the member clicked carries a button `custom_id`:
+/// Discord sends that message with the interaction, while the `custom_id`
+/// itself is whatever the member's client says.
+pub fn message_has_button(c: &ComponentInteraction, custom_id: &str) -> bool {
+    c.message.components.iter().any(|row| {
+        row.components.iter().any(|b| {
+            matches!(b, ActionRowComponent::Button(b)
+                if matches!(&b.data, ButtonKind::NonLink { custom_id: id, .. } if id == custom_id))
+        })
+    })
+}
+
 /// 👍/👎 on an answer: one vote per member per message (a new vote replaces
-/// the old), acknowledged privately.
+/// the old), acknowledged privately. Counted only when the clicked message
+/// has that very button and its entry is in the FAQ: a forged id is
+/// neither stored nor counted.
 pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) -> Result<Reply> {
+    let known = {
+        let (k, id) = (h.data.knowledge(), entry.to_string());
+        message_has_button(c, &c.data.custom_id)
+            && compute(move || k.engine.document(&id).is_some()).await?
+    };
+    if !known {
+        tracing::info!(custom_id = ?c.data.custom_id, "vote refused: no such button or entry");
+        return Ok(Reply::text(NO_SUCH_BUTTON, true));
+    }
     let store = h.data.store.clone();
     let (message, user, entry) = (c.message.id.get(), c.user.id.get(), entry.to_string());
     let outcome = blocking(move || store.record_vote(message, user, &entry, up)).await??;
-    if outcome != VoteOutcome::Unchanged {
+    if matches!(outcome, VoteOutcome::Recorded | VoteOutcome::Changed) {
         h.data.metrics.vote(up);
     }
     let text = match outcome {
@@ -195,9 +241,15 @@ pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) 
         }
         VoteOutcome::Changed => "Feedback updated. Thanks!",
         VoteOutcome::Unchanged => "You already gave that feedback. Thanks!",
+        VoteOutcome::Limited => {
+            "You changed this feedback several times already: your last choice stands. Thanks!"
+        }
     };
     Ok(Reply::text(text, true))
 }
+
+/// The answer to a button that is not (or no longer) there.
+pub const NO_SUCH_BUTTON: &str = "That button is no longer in use.";
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,12 @@ use serenity::all::{
 /// The message context-menu command ("Apps › Find answer").
 pub const FIND_ANSWER: &str = "Find answer";
 
+/// Longest value of a name or topic option (a role, region, credential or
+/// FAQ question): Discord refuses longer ones, and the bot cuts them anyway.
+pub const MAX_NAME_CHARS: u16 = 100;
+/// Longest `/ask` question.
+pub const MAX_QUESTION_CHARS: u16 = 300;
+
 /// Permission that shows `/faqadmin` by default (server admins may widen it;
 /// the handler checks again, see [`super::admin`]).
 pub const MODERATOR_PERMISSION: Permissions = Permissions::MANAGE_GUILD;
@@ -19,8 +25,34 @@ fn subcommand(name: &str, description: &str) -> CreateCommandOption {
     CreateCommandOption::new(CommandOptionType::SubCommand, name, description)
 }
 
-/// Every command, in registration order.
+/// Every command, in registration order: [`member_commands`], then
+/// [`moderator_commands`].
 pub fn all() -> Vec<CreateCommand> {
+    let mut all = member_commands();
+    all.extend(moderator_commands());
+    all
+}
+
+/// Where commands are registered: `None` globally, `Some(id)` in that guild.
+pub type Scope = Option<u64>;
+
+/// What to register where, one bulk overwrite per scope. Member commands go
+/// to `guild_id` (globally when unset); moderator commands only to
+/// `home_guild_id` (with the member commands when the two are the same
+/// server), and nowhere without one. An overwrite also removes what an
+/// earlier version registered in that scope (a global `/faqadmin` included).
+pub fn registrations(guild_id: Scope, home_guild_id: Scope) -> Vec<(Scope, Vec<CreateCommand>)> {
+    let mut out = vec![(guild_id, member_commands())];
+    match home_guild_id {
+        Some(home) if guild_id == Some(home) => out[0].1.extend(moderator_commands()),
+        Some(home) => out.push((Some(home), moderator_commands())),
+        None => {}
+    }
+    out
+}
+
+/// The commands any member may use, wherever the bot is.
+pub fn member_commands() -> Vec<CreateCommand> {
     vec![
         CreateCommand::new("ask")
             .description("Ask a Health IT career question; the answer cites its guide")
@@ -30,13 +62,14 @@ pub fn all() -> Vec<CreateCommand> {
                     "Your question in plain words, e.g. do I need a CS degree?",
                 )
                 .required(true)
-                .max_length(300),
+                .max_length(MAX_QUESTION_CHARS),
             ),
         CreateCommand::new("salary")
             .description("Pay figures for a Health IT role, each with its year and source")
             .add_option(
                 string("role", "The role, e.g. HIT technician")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             )
             .add_option(
@@ -48,6 +81,7 @@ pub fn all() -> Vec<CreateCommand> {
             )
             .add_option(
                 string("region", "Country or region (default: every region)")
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new("cert")
@@ -55,6 +89,7 @@ pub fn all() -> Vec<CreateCommand> {
             .add_option(
                 string("name", "Abbreviation or name, e.g. RHIT")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new("faq")
@@ -62,9 +97,16 @@ pub fn all() -> Vec<CreateCommand> {
             .add_option(
                 string("topic", "Start typing a question to pick an entry")
                     .required(true)
+                    .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
         CreateCommand::new(FIND_ANSWER).kind(CommandType::Message),
+    ]
+}
+
+/// The moderator commands: registered in the home server only.
+pub fn moderator_commands() -> Vec<CreateCommand> {
+    vec![
         CreateCommand::new("faqadmin")
             .description("Moderators: reload the FAQ, see usage and unanswered questions")
             .default_member_permissions(MODERATOR_PERMISSION)
@@ -84,11 +126,11 @@ pub fn all() -> Vec<CreateCommand> {
     ]
 }
 
-/// The registration body: [`all`] as JSON, with `default_member_permissions`
-/// as the integer Discord's OpenAPI contract specifies (serenity's builder
-/// writes it as a string).
-pub fn payload() -> Vec<serde_json::Value> {
-    all()
+/// The registration body for `commands` as JSON, with
+/// `default_member_permissions` as the integer Discord's OpenAPI contract
+/// specifies (serenity's builder writes it as a string).
+pub fn payload(commands: Vec<CreateCommand>) -> Vec<serde_json::Value> {
+    commands
         .into_iter()
         .map(|c| {
             let mut v = serde_json::to_value(c).expect("commands serialize");
@@ -107,12 +149,65 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_free_text_option_has_a_length_limit() {
+        let mut seen = 0;
+        for c in payload(all()) {
+            for o in c["options"].as_array().into_iter().flatten() {
+                let choices = o["choices"].as_array().is_some_and(|c| !c.is_empty());
+                if o["type"] == 3 && !choices {
+                    seen += 1;
+                    let max = o["max_length"].as_u64().unwrap_or(u64::MAX);
+                    let limit = if o["name"] == "question" {
+                        MAX_QUESTION_CHARS
+                    } else {
+                        MAX_NAME_CHARS
+                    };
+                    assert_eq!(max, u64::from(limit), "/{} {}", c["name"], o["name"]);
+                }
+            }
+        }
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
     fn payload_gives_permissions_as_an_integer() {
-        let admin = payload()
+        let admin = payload(all())
             .into_iter()
             .find(|c| c["name"] == "faqadmin")
             .unwrap();
         assert_eq!(admin["default_member_permissions"], 32);
-        assert!(payload().iter().all(|c| c["name"].is_string()));
+        assert!(payload(all()).iter().all(|c| c["name"].is_string()));
+    }
+
+    #[test]
+    fn moderator_commands_go_to_the_home_server_only() {
+        let names = |cmds: &[CreateCommand]| -> Vec<String> {
+            payload(cmds.to_vec())
+                .iter()
+                .map(|c| c["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let plan = |g, h| -> Vec<(Scope, Vec<String>)> {
+            registrations(g, h)
+                .iter()
+                .map(|(s, c)| (*s, names(c)))
+                .collect()
+        };
+        let members: Vec<String> = names(&member_commands());
+        assert!(!members.contains(&"faqadmin".to_string()));
+        let mut everything = members.clone();
+        everything.push("faqadmin".into());
+        let admin = vec!["faqadmin".to_string()];
+        assert_eq!(
+            plan(None, Some(7)),
+            vec![(None, members.clone()), (Some(7), admin.clone())]
+        );
+        assert_eq!(plan(Some(7), Some(7)), vec![(Some(7), everything)]);
+        assert_eq!(
+            plan(Some(5), Some(7)),
+            vec![(Some(5), members.clone()), (Some(7), admin)]
+        );
+        assert_eq!(plan(None, None), vec![(None, members.clone())]);
+        assert_eq!(plan(Some(5), None), vec![(Some(5), members)]);
     }
 }

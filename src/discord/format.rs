@@ -52,6 +52,80 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// FAQ Markdown as the text `/ask` shows: link targets, emphasis and code
+/// marks go (`[text](url)` becomes `text`, so no masked link is ever
+/// clickable), headings and list items keep their lines, and whatever
+/// Discord would still read as Markdown is escaped.
+pub fn plain(md: &str) -> String {
+    let lines: Vec<String> = md
+        .lines()
+        .map(|line| {
+            let t = line.trim();
+            if let Some(h) = t.strip_prefix('#') {
+                let h = strip_inline(h.trim_start_matches('#').trim());
+                return if h.is_empty() {
+                    String::new()
+                } else {
+                    format!("**{}**", escape_markdown(&h))
+                };
+            }
+            for marker in ["- ", "* ", "+ "] {
+                if let Some(item) = t.strip_prefix(marker) {
+                    return format!("• {}", escape_markdown(&strip_inline(item.trim())));
+                }
+            }
+            escape_markdown(&strip_inline(t))
+        })
+        .collect();
+    let mut out = lines.join("\n");
+    while out.contains("\n\n\n") {
+        out = out.replace("\n\n\n", "\n\n");
+    }
+    out.trim().to_string()
+}
+
+/// Removes emphasis markers, inline code ticks and link syntax (keeping a
+/// link's text, dropping its target).
+fn strip_inline(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' | '`' => {}
+            '_' if (i == 0 || !chars[i - 1].is_alphanumeric())
+                || (i + 1 == chars.len() || !chars[i + 1].is_alphanumeric()) => {}
+            ']' if chars.get(i + 1) == Some(&'(') => {
+                // Skip "(target)"; an unclosed one runs to the end of the line.
+                i += chars[i..]
+                    .iter()
+                    .position(|&c| c == ')')
+                    .unwrap_or(chars.len() - i);
+            }
+            '[' => {}
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Backslash before every character Discord would read as Markdown (or as
+/// a mention, a masked link or a heading).
+fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if matches!(
+            c,
+            '*' | '_' | '~' | '`' | '|' | '>' | '<' | '[' | ']' | '\\' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Text shown inside inline code: no backticks, one line, short.
 pub fn code(s: &str) -> String {
     let clean: String = s
@@ -250,7 +324,7 @@ pub fn response(r: &Response) -> Reply {
     let Some(a) = &r.answer else {
         return abstain(r.gap.as_ref().map(|g| g.message.as_str()), &r.related);
     };
-    let more = format!("… More: `/faq topic: {}`", a.id);
+    let more = format!("… More: {}", code(&format!("/faq topic: {}", a.id)));
     let mut embeds = vec![text_embed(
         &a.title,
         &a.snippet_markdown,
@@ -289,12 +363,13 @@ pub fn abstain(gap: Option<&str>, related: &[Related]) -> Reply {
     }
 }
 
-/// A whole FAQ entry or guide section.
+/// A whole FAQ entry or guide section, its Markdown shown as plain text
+/// (see [`plain`]), as `/ask` shows its snippets.
 pub fn document(d: &FullDoc, ephemeral: bool) -> Reply {
     Reply {
         embeds: vec![text_embed(
             &d.title,
-            &d.body,
+            &plain(&d.body),
             &citation_footer(&d.citations, CITATION_FOOTER),
             "… (cut to fit Discord: the guide cited below has the rest)",
         )],
@@ -505,6 +580,25 @@ fn cert_embed(a: &CertAnswer) -> CreateEmbed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_entries_show_no_clickable_masked_link_and_no_raw_markdown() {
+        let d = FullDoc {
+            id: "e".into(),
+            title: "T".into(),
+            body: "Start at [the official site](https://evil.example/login) or [here]( https://x.example ).\n\n\
+                   ## Next **steps**\n- Study `SQL` and _Excel_\n* a <@123> mention, a > quote, [broken](https://y.example\n"
+                .into(),
+            citations: Vec::new(),
+        };
+        let v = serde_json::to_value(document(&d, true).into_response()).unwrap();
+        let text = v["data"]["embeds"][0]["description"].as_str().unwrap();
+        assert_eq!(
+            text,
+            "Start at the official site or here.\n\n**Next steps**\n• Study SQL and Excel\n• a \\<@123\\> mention, a \\> quote, broken"
+        );
+        assert!(!text.contains("example"), "{text}");
+    }
 
     #[test]
     fn clip_counts_characters_and_marks_the_cut() {

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use serenity::all::CommandInteraction;
 
+use super::commands::MAX_NAME_CHARS;
 use super::format::{self, Reply};
-use super::{Handler, compute, option};
+use super::{Handler, compute, cut, option};
 use crate::lookup::{Choice, CompleteKind, MAX_CHOICE_CHARS, MAX_CHOICES};
 
 pub async fn salary(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
@@ -32,7 +33,7 @@ pub async fn cert(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
 /// `/faq topic:`: autocomplete sends an entry id; typed text falls back to
 /// the best title match.
 pub async fn faq(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
-    let topic = option(cmd, "topic").unwrap_or("").to_string();
+    let topic = cut(option(cmd, "topic").unwrap_or(""), MAX_NAME_CHARS.into()).to_string();
     let k = h.data.knowledge();
     let doc = compute(move || {
         let e = &k.engine;
@@ -66,7 +67,8 @@ pub async fn autocomplete(h: &Handler, cmd: &CommandInteraction) -> Result<Vec<C
     let Some(focused) = cmd.data.autocomplete() else {
         return Ok(Vec::new());
     };
-    let partial = focused.value.to_string();
+    // Cut before any matching: never trust typed text to respect max_length.
+    let partial = cut(focused.value, MAX_NAME_CHARS.into()).to_string();
     let kind = match (cmd.data.name.as_str(), focused.name) {
         ("salary", "role") => Some(CompleteKind::Role),
         ("salary", "region") => Some(CompleteKind::Region),

@@ -24,8 +24,8 @@ use serenity::all::{
     ActivityData, ChannelId, Client, ClientBuilder, CommandInteraction, ComponentInteraction,
     ConnectionStage, Context, CreateInteractionResponse, CreateInteractionResponseMessage,
     EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, HttpError,
-    Interaction, Message, Ready, ResolvedValue, ResumedEvent, ShardManager, ShardStageUpdateEvent,
-    UserId,
+    Interaction, Message, MessageId, Ready, ResolvedValue, ResumedEvent, ShardManager,
+    ShardStageUpdateEvent, UserId,
 };
 
 use crate::config::{Config, Token};
@@ -44,7 +44,41 @@ pub struct Data {
     pub metrics: Arc<Metrics>,
     /// Last question per member (`/ask`, help channels), for the cooldown.
     last_ask: Mutex<HashMap<UserId, Instant>>,
+    /// Autocomplete requests per member: plenty for typing, not for a flood.
+    autocompletes: RateLimit,
+    /// Messages "Find answer" was run on (the most recent ones): each is
+    /// answered once.
+    targets: Mutex<Targets>,
 }
+
+/// The last [`Targets::MAX`] messages "Find answer" looked at.
+#[derive(Default)]
+struct Targets {
+    seen: std::collections::HashSet<MessageId>,
+    order: std::collections::VecDeque<MessageId>,
+}
+
+impl Targets {
+    const MAX: usize = 10_000;
+
+    /// True the first time `id` is claimed.
+    fn claim(&mut self, id: MessageId) -> bool {
+        if !self.seen.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > Self::MAX
+            && let Some(old) = self.order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        true
+    }
+}
+
+/// Autocomplete requests a member may send within [`AUTOCOMPLETE_WINDOW`].
+const AUTOCOMPLETE_BURST: u32 = 20;
+const AUTOCOMPLETE_WINDOW: Duration = Duration::from_secs(5);
 
 impl Data {
     pub fn new(live: Arc<Live>, store: Arc<Store>, metrics: Arc<Metrics>) -> Data {
@@ -58,7 +92,18 @@ impl Data {
             store,
             metrics,
             last_ask: Mutex::new(HashMap::new()),
+            autocompletes: RateLimit::new(AUTOCOMPLETE_BURST, AUTOCOMPLETE_WINDOW),
+            targets: Mutex::new(Targets::default()),
         }
+    }
+
+    /// True the first time "Find answer" is run on message `id` (of the
+    /// last 10,000 such messages).
+    pub(crate) fn claim_target(&self, id: MessageId) -> bool {
+        self.targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .claim(id)
     }
 
     /// What to answer from right now (an `Arc` clone: a reply never mixes
@@ -94,6 +139,8 @@ impl Data {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub guild_id: Option<u64>,
+    /// The only server where moderator commands exist and are accepted.
+    pub home_guild_id: Option<u64>,
     pub ask_cooldown: Duration,
     pub moderator_role_ids: Vec<u64>,
     pub mod_log_channel: Option<ChannelId>,
@@ -107,6 +154,7 @@ impl Settings {
     pub fn from_config(c: &Config) -> Settings {
         Settings {
             guild_id: c.discord.guild_id,
+            home_guild_id: c.discord.home_guild_id,
             ask_cooldown: Duration::from_secs(c.cooldown.ask_seconds),
             moderator_role_ids: c.discord.moderator_role_ids.clone(),
             mod_log_channel: c.discord.mod_log_channel_id.map(ChannelId::new),
@@ -173,16 +221,54 @@ pub(crate) async fn compute<T: Send + 'static>(
     answer.await.context("engine task failed")
 }
 
-/// A string option of a command (or of its subcommand).
+/// A string option of a command (or of its subcommand), cut to the longest
+/// any option accepts ([`commands::MAX_QUESTION_CHARS`]): Discord enforces
+/// the registered lengths, but a value is never trusted to respect them.
 pub(crate) fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a str> {
     cmd.data
         .options()
         .into_iter()
         .find(|o| o.name == name)
         .and_then(|o| match o.value {
-            ResolvedValue::String(s) => Some(s),
+            ResolvedValue::String(s) => Some(cut(s, commands::MAX_QUESTION_CHARS.into())),
             _ => None,
         })
+}
+
+/// `s` cut to at most `max` characters (no marker: this is input).
+pub(crate) fn cut(s: &str, max: usize) -> &str {
+    s.char_indices().nth(max).map_or(s, |(i, _)| &s[..i])
+}
+
+/// At most `max` events per member within `per` (a fixed window per member).
+pub(crate) struct RateLimit {
+    max: u32,
+    per: Duration,
+    seen: Mutex<HashMap<UserId, (Instant, u32)>>,
+}
+
+impl RateLimit {
+    pub(crate) fn new(max: u32, per: Duration) -> RateLimit {
+        RateLimit {
+            max,
+            per,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `user` may go on at `now` (and counts it).
+    pub(crate) fn allow(&self, user: UserId, now: Instant) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() > 10_000 {
+            seen.retain(|_, (start, _)| now.saturating_duration_since(*start) < self.per);
+        }
+        let (start, n) = seen.entry(user).or_insert((now, 0));
+        if now.saturating_duration_since(*start) >= self.per {
+            (*start, *n) = (now, 0);
+        }
+        *n = n.saturating_add(1);
+        *n <= self.max
+    }
 }
 
 impl Handler {
@@ -213,7 +299,7 @@ impl Handler {
             "faq" => lookups::faq(self, cmd).await,
             "faqadmin" => admin::faqadmin(self, ctx, cmd).await,
             other => Ok(Reply::text(
-                &format!("Unknown command `{}`.", format::clip(other, 32)),
+                &format!("Unknown command {}.", format::code(other)),
                 true,
             )),
         }
@@ -230,28 +316,36 @@ impl Handler {
         if let Some(entry) = id.strip_prefix(format::VOTE_DOWN) {
             return answer::vote(self, c, entry, false).await;
         }
-        Ok(Reply::text("That button is no longer in use.", true))
+        Ok(Reply::text(answer::NO_SUCH_BUTTON, true))
     }
 
+    /// Registers the commands (see [`commands::registrations`]).
     async fn register(&self, ctx: &Context) {
-        let started = Instant::now();
-        let commands = commands::payload();
-        let result = match self.settings.guild_id {
-            Some(g) => {
-                ctx.http
-                    .create_guild_commands(GuildId::new(g), &commands)
-                    .await
+        if self.settings.home_guild_id.is_none() {
+            tracing::warn!(
+                "moderator commands (/faqadmin) not registered: [discord] home_guild_id is not set \
+                 (set it to your community's server id; /faqadmin then exists there only)"
+            );
+        }
+        let plan = commands::registrations(self.settings.guild_id, self.settings.home_guild_id);
+        for (scope, list) in plan {
+            let started = Instant::now();
+            let body = commands::payload(list);
+            let result = match scope {
+                Some(g) => ctx.http.create_guild_commands(GuildId::new(g), &body).await,
+                None => ctx.http.create_global_commands(&body).await,
+            };
+            match result {
+                Ok(list) => tracing::info!(
+                    commands = list.len(),
+                    guild = ?scope,
+                    latency_ms = started.elapsed().as_millis() as u64,
+                    "slash commands registered"
+                ),
+                Err(e) => {
+                    tracing::error!(guild = ?scope, error = %e, "registering slash commands failed")
+                }
             }
-            None => ctx.http.create_global_commands(&commands).await,
-        };
-        match result {
-            Ok(list) => tracing::info!(
-                commands = list.len(),
-                guild = ?self.settings.guild_id,
-                latency_ms = started.elapsed().as_millis() as u64,
-                "slash commands registered"
-            ),
-            Err(e) => tracing::error!(error = %e, "registering slash commands failed"),
         }
     }
 
@@ -262,6 +356,8 @@ impl Handler {
     where
         F: std::future::Future<Output = Result<Reply>>,
     {
+        // Both come from the member's client: logged with `?` (quoted and
+        // escaped), so that no newline or terminal escape reaches the log raw.
         let (kind, name) = match interaction {
             Interaction::Command(c) => ("command", c.data.name.as_str()),
             Interaction::Component(c) => ("button", c.data.custom_id.as_str()),
@@ -269,7 +365,7 @@ impl Handler {
         };
         let started = Instant::now();
         let failed = |e: anyhow::Error| {
-            tracing::error!(kind, command = %name, error = %format!("{e:#}"), "interaction failed");
+            tracing::error!(kind, command = ?name, error = %format!("{e:#}"), "interaction failed");
             Reply::text("Something went wrong on my side; please try again.", true)
         };
         tokio::pin!(work);
@@ -293,7 +389,7 @@ impl Handler {
                 );
                 if let Err(e) = retrying("defer", || create(ctx, interaction, defer.clone())).await
                 {
-                    tracing::warn!(kind, command = %name, error = %e, "deferring failed");
+                    tracing::warn!(kind, command = ?name, error = %e, "deferring failed");
                 }
                 let r = work.await.unwrap_or_else(failed).into_edit();
                 retrying("edit", || edit(ctx, interaction, r.clone())).await
@@ -303,14 +399,14 @@ impl Handler {
         match sent {
             Ok(()) => tracing::info!(
                 kind,
-                command = %name,
+                command = ?name,
                 latency_ms = latency.as_millis() as u64,
                 deferred,
                 "interaction answered"
             ),
             Err(e) => tracing::warn!(
                 kind,
-                command = %name,
+                command = ?name,
                 latency_ms = latency.as_millis() as u64,
                 error = %e,
                 "reply failed"
@@ -381,7 +477,7 @@ where
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
-        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        tracing::info!(user = ?ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
         ctx.set_activity(Some(ActivityData::listening("/ask")));
         self.register(&ctx).await;
     }
@@ -406,15 +502,19 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match &interaction {
             Interaction::Autocomplete(cmd) => {
-                let choices = lookups::autocomplete(self, cmd).await.unwrap_or_else(|e| {
-                    tracing::error!(error = %format!("{e:#}"), "autocomplete failed");
-                    Vec::new()
-                });
+                let choices = if self.data.autocompletes.allow(cmd.user.id, Instant::now()) {
+                    lookups::autocomplete(self, cmd).await.unwrap_or_else(|e| {
+                        tracing::error!(error = %format!("{e:#}"), "autocomplete failed");
+                        Vec::new()
+                    })
+                } else {
+                    Vec::new() // a flood: no engine work, no choices
+                };
                 let r = format::choices(&choices);
                 if let Err(e) =
                     retrying("autocomplete", || create(&ctx, &interaction, r.clone())).await
                 {
-                    tracing::warn!(command = %cmd.data.name, error = %e, "autocomplete reply failed");
+                    tracing::warn!(command = ?cmd.data.name, error = %e, "autocomplete reply failed");
                 }
             }
             Interaction::Command(cmd) => {
@@ -552,7 +652,36 @@ pub async fn serve(config: Config, token: Token) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::compute;
+    use super::*;
+
+    #[test]
+    fn rate_limit_allows_a_burst_per_member_per_window() {
+        let limit = RateLimit::new(3, Duration::from_secs(5));
+        let (a, b) = (UserId::new(1), UserId::new(2));
+        let t = Instant::now();
+        assert!((0..3).all(|_| limit.allow(a, t)));
+        assert!(!limit.allow(a, t + Duration::from_secs(4)));
+        assert!(limit.allow(b, t), "members are counted apart");
+        assert!(limit.allow(a, t + Duration::from_secs(5)), "a new window");
+    }
+
+    #[test]
+    fn each_target_message_is_claimed_once_and_old_ones_are_forgotten() {
+        let mut t = Targets::default();
+        assert!(t.claim(MessageId::new(1)));
+        assert!(!t.claim(MessageId::new(1)));
+        for i in 2..=Targets::MAX as u64 + 1 {
+            assert!(t.claim(MessageId::new(i)));
+        }
+        assert_eq!(t.seen.len(), Targets::MAX);
+        assert!(t.claim(MessageId::new(1)), "the oldest was forgotten");
+    }
+
+    #[test]
+    fn input_is_cut_by_characters() {
+        assert_eq!(cut("héllo", 2), "hé");
+        assert_eq!(cut("hé", 5), "hé");
+    }
 
     #[tokio::test]
     async fn a_panicking_engine_task_fails_alone_and_the_engine_threads_keep_serving() {

@@ -181,6 +181,77 @@ fn check_holds_entries_to_the_citation_rules_at_their_lines() {
     assert!(out.contains("2 error(s), 1 warning(s)"), "{out}");
 }
 
+/// `careerbot args…`, killed and failed if it has not exited within `limit`
+/// (a loader that blocks on a FIFO would otherwise hang the test run).
+fn careerbot_within(args: &[&str], limit: std::time::Duration) -> std::process::Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+        .args(args)
+        .current_dir(crate::root())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            // SAFETY: kill(2) on the child we spawned, which has not been reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("careerbot {args:?} did not finish within {limit:?}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn check_refuses_symlinks_and_special_files_without_reading_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let faq = tmp.path().join("faq");
+    copy_tree(&fixture(), &faq);
+    // A valid entry outside faq/, reached through links to it and its folder.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(
+        outside.join("secret.md"),
+        "+++\nid = \"secret\"\nquestion = \"Secret?\"\naliases = [\"s\"]\nsource = \"guide-a\"\nsection = \"S\"\n+++\nOutside text.\n",
+    )
+    .unwrap();
+    let e = faq.join("entries");
+    std::os::unix::fs::symlink(outside.join("secret.md"), e.join("secret.md")).unwrap();
+    std::os::unix::fs::symlink(&outside, e.join("more")).unwrap();
+    // Endless and blocking files: never to be read.
+    std::os::unix::fs::symlink("/dev/zero", e.join("zero.md")).unwrap();
+    let fifo = std::ffi::CString::new(e.join("pipe.md").to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+
+    let o = careerbot_within(
+        &["check", "--faq", s(&faq)],
+        std::time::Duration::from_secs(60),
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    let f = |rel: &str| format!("{}/{rel}", faq.display());
+    let link = "error: is a symbolic link; only regular files are read\n  hint: replace the link with a copy of the file it points to";
+    for want in [
+        format!("{}:1: {link}", f("entries/secret.md")),
+        format!("{}:1: {link}", f("entries/more")),
+        format!("{}:1: {link}", f("entries/zero.md")),
+        format!(
+            "{}:1: error: is a named pipe (FIFO); only regular files are read\n  hint: remove it",
+            f("entries/pipe.md")
+        ),
+    ] {
+        assert!(out.contains(&want), "missing:\n{want}\n--- got:\n{out}");
+    }
+    // Nothing behind the links was loaded.
+    assert!(!out.contains("secret`"), "{out}");
+    assert!(!out.contains("outside/"), "{out}");
+}
+
 #[test]
 fn check_warns_but_passes_on_missing_aliases_and_shared_aliases() {
     let tmp = tempfile::tempdir().unwrap();

@@ -100,6 +100,8 @@ impl Bot {
             ..Config::default()
         };
         config.discord.guild_id = guild_id;
+        // The fake's interactions come from this server.
+        config.discord.home_guild_id = Some(GUILD);
         config.discord.api_proxy = Some(fake.http_base.clone());
         config.cooldown.ask_seconds = 0;
         configure(&mut config);
@@ -558,20 +560,21 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
     assert!(ids.contains(&"vote:up:remote-work"), "{ids:?}");
     assert!(ids.contains(&"vote:down:remote-work"), "{ids:?}");
 
+    let answer = r;
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:up:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
     assert!(is_ephemeral(&r), "feedback is never shown to others");
     assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:up:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
     assert!(content(&r).contains("already"), "{:#}", r.body);
     let r = bot
         .fake
-        .callback(&bot.fake.button("vote:down:remote-work"))
+        .callback(&bot.fake.click(&answer, "vote:down:remote-work"))
         .await;
     assert!(content(&r).contains("updated"), "{:#}", r.body);
 
@@ -584,6 +587,87 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
     assert_eq!((v.up, v.down), (0, 1), "one vote per member per message");
     assert_eq!(stats.answered, 1);
     assert_metric(&bot, "careerbot_answers_total{command=\"ask\"} 1");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_vote_buttons_are_neither_stored_nor_counted() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let answer = bot
+        .fake
+        .callback(&bot.fake.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    let refused = |r: &Request| {
+        assert!(is_ephemeral(r));
+        assert_eq!(
+            content(r),
+            "That button is no longer in use.",
+            "{:#}",
+            r.body
+        );
+    };
+    // An id the answer never carried, with a link for the moderators' view.
+    let forged = "vote:up:x`[Verify your account](https://phish.example)`";
+    refused(&bot.fake.callback(&bot.fake.click(&answer, forged)).await);
+    // A real entry, but not a button of the clicked message.
+    refused(
+        &bot.fake
+            .callback(&bot.fake.button("vote:down:median-salary"))
+            .await,
+    );
+    // A message that has the button, for an entry not in the FAQ.
+    let ghost = Request {
+        body: json!({"data": {"components": [{"type": 1, "components": [
+            {"type": 2, "style": 2, "label": "Helpful", "custom_id": "vote:up:ghost"}]}]}}),
+        ..answer.clone()
+    };
+    refused(
+        &bot.fake
+            .callback(&bot.fake.click(&ghost, "vote:up:ghost"))
+            .await,
+    );
+    // The real button still counts.
+    let r = bot
+        .fake
+        .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
+        .await;
+    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    let votes: Vec<(String, u64, u64)> = bot
+        .data
+        .store
+        .stats()
+        .votes
+        .into_iter()
+        .map(|v| (v.entry, v.up, v.down))
+        .collect();
+    assert_eq!(votes, [("remote-work".to_string(), 1, 0)]);
+    assert_metric(&bot, "careerbot_votes_total{vote=\"up\"} 1");
+    assert_metric(&bot, "careerbot_votes_total{vote=\"down\"} 0");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_show_an_id_no_longer_in_the_faq_as_inert_code() {
+    let bot = staffed_bot().await;
+    // A vote recorded before the entry went (or before forged ids were refused).
+    bot.data
+        .store
+        .record_vote(
+            1,
+            2,
+            "x`[Verify your account](https://phish.example)`",
+            true,
+        )
+        .unwrap();
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "stats", moderator()))
+        .await;
+    let fields = serde_json::to_string(&embed(&r)["fields"]).unwrap();
+    assert!(
+        fields.contains("`x [Verify your account](https://phish.example)` (no longer in the FAQ)"),
+        "{fields}"
+    );
     bot.stop().await;
 }
 
@@ -623,6 +707,105 @@ async fn faqadmin_refuses_members_and_shows_moderators_the_unanswered() {
         .await;
     let text = serde_json::to_string(&embed(&r)).unwrap();
     assert!(text.contains("not answered **1**"), "{text}");
+    bot.stop().await;
+}
+
+/// A member who owns another server the bot was added to: every permission there.
+fn other_server_owner() -> Value {
+    json!({
+        "guild_id": OTHER_GUILD,
+        "channel_id": "710000000000000002",
+        "channel": {"id": "710000000000000002", "type": 0, "name": "general", "guild_id": OTHER_GUILD, "permissions": "2251799813685247"},
+        "authorizing_integration_owners": {"0": OTHER_GUILD},
+        "member": {
+            "user": {"id": "610000000000000001", "username": "owner", "discriminator": "0", "global_name": "Owner", "avatar": null},
+            "roles": [MOD_ROLE.to_string()],
+            "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            "deaf": false, "mute": false, "flags": 0, "pending": false,
+            "permissions": "2251799813685247"
+        }
+    })
+}
+
+const OTHER_GUILD: &str = "710000000000000001";
+
+/// The names in a command registration request.
+fn names(r: &Request) -> Vec<String> {
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_is_registered_in_the_home_server_only() {
+    // Member commands global (production), the home server set.
+    let bot = Bot::start(None).await;
+    let global = bot
+        .fake
+        .wait_request(
+            "PUT",
+            &format!("/applications/{}/commands", crate::fake_discord::APP_ID),
+        )
+        .await;
+    assert_eq!(
+        names(&global),
+        ["ask", "salary", "cert", "faq", "Find answer"]
+    );
+    let home = bot
+        .fake
+        .wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    assert_eq!(names(&home), ["faqadmin"]);
+    assert_eq!(home.body[0]["default_member_permissions"], 32);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faqadmin_is_refused_outside_the_home_server_even_to_that_servers_owner() {
+    let bot = staffed_bot().await;
+    bot.fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "how do i become a pilot")]),
+        )
+        .await;
+    for sub in ["unanswered", "stats", "reload"] {
+        let r = bot
+            .fake
+            .callback(&faqadmin(&bot.fake, sub, other_server_owner()))
+            .await;
+        assert!(is_ephemeral(&r));
+        assert!(
+            content(&r).starts_with("`/faqadmin` works only in this bot's home server"),
+            "{:#}",
+            r.body
+        );
+        let body = serde_json::to_string(&r.body).unwrap();
+        assert!(
+            !body.contains("pilot") && !body.contains("Answered"),
+            "{body}"
+        );
+    }
+    assert_metric(&bot, "careerbot_reloads_total{outcome=\"ok\"} 0");
+    // The same member in the home server, with the moderator role: served.
+    let mut home = other_server_owner();
+    for k in [
+        "guild_id",
+        "channel_id",
+        "channel",
+        "authorizing_integration_owners",
+    ] {
+        home.as_object_mut().unwrap().remove(k);
+    }
+    let r = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "unanswered", home))
+        .await;
+    let text = serde_json::to_string(&embed(&r)).unwrap();
+    assert!(text.contains("how do i become a pilot"), "{text}");
     bot.stop().await;
 }
 
@@ -698,6 +881,128 @@ async fn find_answer_replies_under_the_message_without_pinging_its_author() {
     assert!(content(&r).starts_with("I don't know"), "{:#}", r.body);
     bot.stop().await;
 }
+
+/// Another member of the server, as the author of a message or (wrapped
+/// in `{"member": …}`) as the one running a command.
+fn other_member() -> Value {
+    json!({"id": "600000000000000042", "username": "other", "discriminator": "0", "global_name": "Other", "avatar": null})
+}
+
+fn as_member(user: Value) -> Value {
+    json!({"member": {
+        "user": user, "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
+        "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "0"
+    }})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_answer_keeps_the_cooldown_and_answers_each_message_once() {
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 60).await;
+    let question = "hey does anyone know if i need a CS degree for this?";
+    let posts = |bot: &Bot| {
+        bot.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .count()
+    };
+    let author = crate::fake_discord::member_user();
+    let a = "300000000000000001";
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .message_command_on(FIND, a, question, author.clone(), json!({})),
+        )
+        .await;
+    assert!(
+        content(&r).starts_with("Answered the message"),
+        "{:#}",
+        r.body
+    );
+    assert_eq!(posts(&bot), 1);
+    // Same member, another message, within the cooldown: refused.
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000002",
+            question,
+            author.clone(),
+            json!({}),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(
+        content(&r).starts_with("One question at a time"),
+        "{:#}",
+        r.body
+    );
+    // Another member, the message already answered: refused, nothing posted.
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            a,
+            question,
+            author,
+            as_member(other_member()),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(
+        content(&r).starts_with("I have already looked at that message"),
+        "{:#}",
+        r.body
+    );
+    assert_eq!(posts(&bot), 1, "one public reply per message");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn find_answer_never_stores_another_members_text() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let theirs = "how do i become a pilot, asks my friend";
+    let r = bot
+        .fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000011",
+            theirs,
+            other_member(),
+            json!({}),
+        ))
+        .await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).starts_with("I don't know"), "{:#}", r.body);
+    // Counted, but no word of it kept.
+    assert_eq!(bot.data.store.stats().unanswered, 1);
+    assert!(bot.data.store.unanswered(10).is_empty());
+    let log = std::fs::read_to_string(bot.data.store.path()).unwrap();
+    assert!(!log.contains("pilot"), "{log}");
+    // Their own message is theirs to share.
+    let mine = "how do i become an astronaut";
+    bot.fake
+        .callback(&bot.fake.message_command_on(
+            FIND,
+            "300000000000000012",
+            mine,
+            crate::fake_discord::member_user(),
+            json!({}),
+        ))
+        .await;
+    let kept: Vec<String> = bot
+        .data
+        .store
+        .unanswered(10)
+        .into_iter()
+        .map(|q| q.question)
+        .collect();
+    assert_eq!(kept, [mine]);
+    bot.stop().await;
+}
+
+const FIND: &str = "Find answer";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_channel_answers_confident_questions_and_stays_silent_otherwise() {
@@ -924,4 +1229,173 @@ async fn serve_binary_reports_health_and_posts_a_broken_edit_to_the_mod_log() {
     let out = child.wait_with_output().await.unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(!log.contains("serve.test.secret"), "{log}");
+}
+
+/// `careerbot serve` (the real binary) against `fake`, with the fixture
+/// knowledge base, `token` in `CB_RUN_TOKEN`, `RUST_LOG=rust_log` and
+/// `discord_extra` added to `[discord]`. Its stderr is collected as it
+/// comes (a full pipe would stall it); [`Served::log`] stops it and returns it.
+struct Served {
+    child: tokio::process::Child,
+    stderr: tokio::task::JoinHandle<Vec<u8>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start(fake: &FakeDiscord, token: &str, rust_log: &str, discord_extra: &str) -> Served {
+        use tokio::io::AsyncReadExt;
+        let dir = tempfile::tempdir().unwrap();
+        let faq = dir.path().join("faq");
+        copy_tree(&fixture(), &faq);
+        let config = format!(
+            "faq_dir = {faq:?}\nindex_dir = {index:?}\ndata_dir = {data:?}\n\
+             [discord]\ntoken_env = \"CB_RUN_TOKEN\"\nguild_id = {GUILD}\napi_proxy = {base:?}\n{discord_extra}\n",
+            faq = faq.display().to_string(),
+            index = dir.path().join("index").display().to_string(),
+            data = dir.path().join("data").display().to_string(),
+            base = fake.http_base,
+        );
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_careerbot"))
+            .args(["serve", "--config", path.to_str().unwrap()])
+            .env("CB_RUN_TOKEN", token)
+            .env("RUST_LOG", rust_log)
+            .env_remove("NO_COLOR")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out).await;
+            out
+        });
+        Served {
+            child,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the bot; everything it wrote to stderr.
+    async fn log(mut self) -> Vec<u8> {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+        self.stderr.await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_is_in_no_log_line_at_any_level() {
+    const TOKEN: &str = "MTk4NjIyNDgz.Canary.tok3n-Zq9x4c1e7dWv";
+    let fake = FakeDiscord::start().await;
+    // Trace everywhere, websocket frames included: what an operator
+    // debugging a connection would set.
+    let bot = Served::start(
+        &fake,
+        TOKEN,
+        "trace,tungstenite=trace,tokio_tungstenite=trace",
+        "",
+    );
+    // IDENTIFY (the token in a gateway frame), then HTTP calls (the token
+    // in a header) for the registration and an answer.
+    fake.wait_op(2, 1).await;
+    fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    let token = fake.command("ask", &[("question", "can i work remotely?")]);
+    fake.callback(&token).await;
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("TRACE"), "trace logging is on:\n{text}");
+    let bytes = TOKEN.as_bytes();
+    let decimal = |sep: &str| {
+        bytes
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    for form in [
+        TOKEN.to_string(),
+        decimal(", "),
+        decimal(","),
+        hex.clone(),
+        hex.to_uppercase(),
+    ] {
+        assert!(
+            !text.contains(&form),
+            "the token, as {form:?}, is in the log"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
+    let fake = FakeDiscord::start().await;
+    let bot = Served::start(&fake, "forged.ids.token", "info", "");
+    fake.wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    for forged in [
+        "vote:up:x\n1999-01-01T00:00:00.000000Z  INFO careerbot: FORGED admin granted",
+        "faq:\u{1b}[2J\u{1b}[31mFORGED red\r",
+    ] {
+        let token = fake.button(forged);
+        fake.callback(&token).await;
+    }
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("interaction answered"), "{text}");
+    assert!(!text.contains('\u{1b}'), "a terminal escape in:\n{text}");
+    assert!(!text.contains('\r'), "a carriage return in:\n{text}");
+    // Each forged id stays inside a quoted field of the line that logs it.
+    assert!(!text.lines().any(|l| l.starts_with("1999-")), "{text}");
+    for line in text.lines().filter(|l| l.contains("FORGED")) {
+        let field = line.find("=\"").unwrap_or(usize::MAX);
+        assert!(field < line.find("FORGED").unwrap(), "{line:?} in:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_home_server_no_moderator_command_exists_and_the_log_says_why() {
+    let fake = FakeDiscord::start().await;
+    // No home_guild_id; a moderator role configured all the same.
+    let bot = Served::start(
+        &fake,
+        "no.home.token",
+        "info",
+        &format!("moderator_role_ids = [{MOD_ROLE}]"),
+    );
+    let put = fake
+        .wait_request("PUT", &format!("/guilds/{GUILD}/commands"))
+        .await;
+    assert!(!names(&put).contains(&"faqadmin".to_string()), "{put:?}");
+    // An old registration answered anyway: refused, for a moderator too.
+    let r = fake
+        .callback(&faqadmin(&fake, "unanswered", moderator()))
+        .await;
+    assert!(
+        content(&r).starts_with("`/faqadmin` works only in this bot's home server"),
+        "{:#}",
+        r.body
+    );
+    let log = bot.log().await;
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.contains(
+            "moderator commands (/faqadmin) not registered: [discord] home_guild_id is not set"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path.ends_with("/commands"))
+            .count(),
+        1
+    );
 }

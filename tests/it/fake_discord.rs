@@ -71,6 +71,9 @@ pub struct FakeDiscord {
     state: Arc<State>,
     pub http_base: String,
     next_id: AtomicU64,
+    /// The message id given to each reply the bot sent (by request path),
+    /// so that clicks on one reply all name one message.
+    reply_ids: Mutex<std::collections::HashMap<String, String>>,
 }
 
 fn log_path() -> PathBuf {
@@ -119,6 +122,7 @@ impl FakeDiscord {
             state,
             http_base,
             next_id: AtomicU64::new(1),
+            reply_ids: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -298,13 +302,28 @@ impl FakeDiscord {
     #[allow(dead_code)]
     pub fn message_command(&self, name: &str, content: &str) -> String {
         let target = self.id();
-        let mut m = message_json(&target, "700000000000000002", content);
-        m["author"] = member_user();
+        self.message_command_on(name, &target, content, member_user(), json!({}))
+    }
+
+    /// The message context-menu command `name` run by the member in `extra`
+    /// (see [`FakeDiscord::interaction`]; `{}`: the usual member) on message
+    /// `target`, written by `author`.
+    #[allow(dead_code)]
+    pub fn message_command_on(
+        &self,
+        name: &str,
+        target: &str,
+        content: &str,
+        author: Value,
+        extra: Value,
+    ) -> String {
+        let mut m = message_json(target, "700000000000000002", content);
+        m["author"] = author;
         self.interaction(
             2,
             json!({"id": "500000000000000009", "name": name, "type": 3, "target_id": target,
-                   "resolved": {"messages": {target.clone(): m}}}),
-            json!({}),
+                   "resolved": {"messages": {target: m}}}),
+            extra,
         )
     }
 
@@ -331,10 +350,35 @@ impl FakeDiscord {
         )
     }
 
-    /// A button click (type 3) on a message the bot sent.
+    /// A click on the button `custom_id` of the message the bot sent as
+    /// `reply` (an interaction callback, a deferred reply's edit or a channel
+    /// message): as Discord does, the interaction carries that message with
+    /// its components. A `custom_id` that is not among them is a forgery.
+    pub fn click(&self, reply: &Request, custom_id: &str) -> String {
+        let components = [&reply.body["data"]["components"], &reply.body["components"]]
+            .into_iter()
+            .find(|c| c.is_array())
+            .cloned()
+            .unwrap_or(json!([]));
+        let id = self
+            .reply_ids
+            .lock()
+            .unwrap()
+            .entry(reply.path.clone())
+            .or_insert_with(|| self.id())
+            .clone();
+        self.click_on(&id, components, custom_id)
+    }
+
+    /// A button click (type 3) with `custom_id` on a bot message that has no
+    /// buttons: what a forged click (or a stale client) sends.
     pub fn button(&self, custom_id: &str) -> String {
+        self.click_on("400000000000000001", json!([]), custom_id)
+    }
+
+    fn click_on(&self, message_id: &str, components: Value, custom_id: &str) -> String {
         let message = json!({
-            "id": "400000000000000001",
+            "id": message_id,
             "channel_id": "700000000000000002",
             "author": {"id": BOT_ID, "username": "careerbot", "discriminator": "0", "avatar": null, "bot": true},
             "content": "",
@@ -349,7 +393,7 @@ impl FakeDiscord {
             "pinned": false,
             "type": 20,
             "flags": 0,
-            "components": [],
+            "components": components,
         });
         self.interaction(
             3,
@@ -526,7 +570,8 @@ async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
     }
 }
 
-fn member_user() -> Value {
+/// The member every interaction comes from unless told otherwise.
+pub fn member_user() -> Value {
     json!({"id": "600000000000000001", "username": "member", "discriminator": "0", "global_name": "Member", "avatar": null})
 }
 
