@@ -330,6 +330,7 @@ mod tests {
             &Stems::default(),
             &body,
             false,
+            None,
             &["alpha", "beta", "gamma"],
             weight,
         );
