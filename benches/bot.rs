@@ -391,7 +391,7 @@ async fn phase(label: &str, faq: &Path, index: &Path, out: &Path) {
 /// Runs one phase in a child process; returns its figures.
 fn child(label: &str, faq: &Path, index: &Path, log: &Path) -> Value {
     // The index is built here, so the child measures serving, not building.
-    careerbot::engine::Knowledge::load(faq, index).expect("faq/ loads");
+    careerbot::knowledge::Knowledge::load(faq, index).expect("faq/ loads");
     let out = tempfile::NamedTempFile::new().unwrap();
     let status = Command::new(std::env::current_exe().unwrap())
         .env(PHASE_ENV, label)

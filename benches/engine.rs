@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use careerbot::engine::Knowledge;
 use careerbot::eval::read_jsonl;
+use careerbot::knowledge::Knowledge;
 use common::pct;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
@@ -197,7 +197,7 @@ fn measure(label: &str, faq: &Path, questions: &[String], question_file: &Path) 
     let mut builds = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        careerbot::index::build(&corpus, tmp.path()).unwrap();
+        careerbot::knowledge::build_index(&corpus, tmp.path()).unwrap();
         builds.push(t.elapsed());
     }
     builds.sort();

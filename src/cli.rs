@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
+use crate::cli_lookup;
 use crate::corpus;
-use crate::engine::{Knowledge, Response};
 use crate::eval;
-use crate::{cli_lookup, engine};
+use crate::knowledge::{Asked, Knowledge, LoadError};
 
 #[derive(Parser)]
 #[command(
@@ -150,7 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check => Ok(check(&cli.faq)),
         Command::Index => {
             let started = Instant::now();
-            let k = load(&cli.faq, &cli.index, true)?;
+            let k = load(&cli.faq, &cli.index, Knowledge::rebuild)?;
             println!(
                 "indexed {} documents from `{}` into `{}` in {} ms",
                 k.engine.documents,
@@ -165,11 +165,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             explain,
         } => {
-            let k = load(&cli.faq, &cli.index, false)?;
+            let k = load(&cli.faq, &cli.index, Knowledge::load)?;
             if question.len() == 1 && question[0] == "-" {
                 ask_stdin(&k, json, explain)?;
             } else {
-                let resp = k.ask_with(&question.join(" "), explain);
+                let resp = ask(&k, &question.join(" "), explain);
                 if json {
                     println!("{}", serde_json::to_string(&resp)?);
                 } else {
@@ -223,7 +223,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             min_abstention,
             features,
         } => {
-            let k = load(&cli.faq, &cli.index, false)?;
+            let k = load(&cli.faq, &cli.index, Knowledge::load)?;
             let questions = eval::read_jsonl(&file)?;
             let off = offtopic
                 .as_deref()
@@ -277,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 r.questions,
                 r.abstention,
                 r.offtopic,
-                k.engine.min_confidence
+                crate::engine::SCORING.min_confidence
             );
             let low_recall = min_recall.is_some_and(|m| r.recall_at_1 < m);
             let low_abstention = min_abstention.is_some_and(|m| r.abstention < m);
@@ -325,15 +325,19 @@ fn valid_corpus(faq: &Path) -> Result<corpus::Corpus> {
     if diags.has_errors() {
         anyhow::bail!(
             "{}\nhint: run `careerbot check --faq {}` for details",
-            engine::LoadError::Invalid(diags),
+            LoadError::Invalid(diags),
             faq.display()
         );
     }
     Ok(c)
 }
 
-fn load(faq: &Path, index: &Path, rebuild: bool) -> Result<Knowledge> {
-    Knowledge::load_with(faq, index, rebuild).map_err(|e| {
+fn load(
+    faq: &Path,
+    index: &Path,
+    how: fn(&Path, &Path) -> Result<Knowledge, LoadError>,
+) -> Result<Knowledge> {
+    how(faq, index).map_err(|e| {
         anyhow::anyhow!(
             "{e}\nhint: run `careerbot check --faq {}` for details",
             faq.display()
@@ -352,7 +356,7 @@ fn ask_stdin(k: &Knowledge, json: bool, explain: bool) -> Result<()> {
             break;
         }
         let q = String::from_utf8_lossy(&line);
-        let resp = k.ask_with(q.trim_end_matches(['\n', '\r']), explain);
+        let resp = ask(k, q.trim_end_matches(['\n', '\r']), explain);
         if json {
             serde_json::to_writer(&mut out, &resp)?;
             writeln!(out)?;
@@ -365,7 +369,16 @@ fn ask_stdin(k: &Knowledge, json: bool, explain: bool) -> Result<()> {
     Ok(())
 }
 
-fn print_answer(resp: &Response) {
+fn ask(k: &Knowledge, question: &str, explain: bool) -> Asked {
+    if explain {
+        k.ask_explained(question)
+    } else {
+        k.ask(question)
+    }
+}
+
+fn print_answer(asked: &Asked) {
+    let resp = &asked.response;
     match &resp.answer {
         Some(a) => {
             println!("{}\n\n{}\n", a.title, a.snippet);
@@ -379,7 +392,7 @@ fn print_answer(resp: &Response) {
             None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
         },
     }
-    if let Some(f) = &resp.facts {
+    if let Some(f) = &asked.facts {
         print!("\n{}", crate::cli_lookup::render_facts(f));
     }
     if !resp.related.is_empty() {

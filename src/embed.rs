@@ -18,6 +18,9 @@ use anyhow::{Context, Result, ensure};
 use safetensors::{Dtype, SafeTensors};
 
 static MODEL: &[u8] = include_bytes!("../models/hit-static/model.safetensors");
+/// Names the shipped model; index generations embedded with another are
+/// rebuilt. Change it with the model (a test holds it to the file's hash).
+pub const MODEL_ID: &str = "hit-static-1 sha256:2eb49171415dcf5a";
 static VOCAB: &str = include_str!("../models/hit-static/vocab.txt");
 
 /// Words longer than this many characters are one unknown token (as BERT's
@@ -280,6 +283,20 @@ mod tests {
             n += 1;
         }
         assert!(n > 100);
+    }
+
+    #[test]
+    fn the_model_id_names_the_shipped_file() {
+        use sha2::{Digest, Sha256};
+        let hex: String = Sha256::digest(MODEL)
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(
+            MODEL_ID.ends_with(&format!("sha256:{hex}")),
+            "the model changed: set MODEL_ID to end with sha256:{hex}"
+        );
     }
 
     #[test]

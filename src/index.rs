@@ -110,6 +110,9 @@ pub fn schema() -> (Schema, Fields) {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Meta {
     pub schema_version: u32,
+    /// What the builder's own files in the generation were made with (see
+    /// [`build`]).
+    pub stamp: String,
     /// [`Corpus::content_hash`] (SHA-256, hex) of the tree it was built from.
     pub content_hash: String,
     pub documents: usize,
@@ -261,16 +264,31 @@ pub fn current(index_dir: &Path) -> Option<PathBuf> {
     (!name.is_empty() && !name.contains(['/', '\\']) && name != "..").then(|| index_dir.join(name))
 }
 
-/// Builds a fresh index for `corpus` beside the live one and makes it live.
-/// On any failure the previous generation stays live.
-pub fn build(corpus: &Corpus, index_dir: &Path) -> Result<PathBuf> {
+/// A generation being built: its committed Tantivy index, in its folder, to
+/// which the caller adds its own files before it goes live.
+pub struct Generation<'a> {
+    pub index: &'a Index,
+    pub fields: Fields,
+    pub dir: &'a Path,
+}
+
+/// Builds a fresh index for `corpus` beside the live one, lets `add` put
+/// the caller's own files in it, and makes it live. `stamp` names what
+/// `add` writes (its format and inputs): a generation with another stamp
+/// is stale. On any failure the previous generation stays live.
+pub fn build(
+    corpus: &Corpus,
+    index_dir: &Path,
+    stamp: &str,
+    add: impl FnOnce(&Generation) -> Result<()>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(index_dir)
         .with_context(|| format!("cannot create the index folder `{}`", index_dir.display()))?;
-    let stamp = std::time::SystemTime::now()
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let name = format!(
-        "gen-{}-{stamp}-{}",
+        "gen-{}-{nanos}-{}",
         corpus
             .content_hash
             .get(..16)
@@ -278,7 +296,7 @@ pub fn build(corpus: &Corpus, index_dir: &Path) -> Result<PathBuf> {
         std::process::id()
     );
     let tmp = index_dir.join(format!(".building-{name}"));
-    let result = write_generation(corpus, &tmp).and_then(|()| {
+    let result = write_generation(corpus, &tmp, stamp, add).and_then(|()| {
         let dir = index_dir.join(&name);
         std::fs::rename(&tmp, &dir).context("cannot move the new index into place")?;
         let pointer = index_dir.join(format!(".CURRENT-{name}"));
@@ -295,7 +313,12 @@ pub fn build(corpus: &Corpus, index_dir: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn write_generation(corpus: &Corpus, dir: &Path) -> Result<()> {
+fn write_generation(
+    corpus: &Corpus,
+    dir: &Path,
+    stamp: &str,
+    add: impl FnOnce(&Generation) -> Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let (index, f) = new_index_in(dir)?;
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 30_000_000)?;
@@ -322,9 +345,14 @@ fn write_generation(corpus: &Corpus, dir: &Path) -> Result<()> {
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
-    crate::engine::prepare_generation(&index, f, &corpus.synonyms, dir)?;
+    add(&Generation {
+        index: &index,
+        fields: f,
+        dir,
+    })?;
     let meta = Meta {
         schema_version: SCHEMA_VERSION,
+        stamp: stamp.to_string(),
         content_hash: corpus.content_hash.clone(),
         documents: docs.len(),
     };
@@ -349,17 +377,22 @@ fn remove_stale_generations(index_dir: &Path, keep: &str) {
 
 /// The live generation if it was built from exactly this corpus with this
 /// schema and opens cleanly; otherwise a fresh build.
-pub fn ensure(corpus: &Corpus, index_dir: &Path) -> Result<(PathBuf, bool)> {
+pub fn ensure(
+    corpus: &Corpus,
+    index_dir: &Path,
+    stamp: &str,
+    add: impl FnOnce(&Generation) -> Result<()>,
+) -> Result<(PathBuf, bool)> {
     if let Some(dir) = current(index_dir) {
         match open_dir(&dir) {
-            Ok((_, _, meta)) if meta.content_hash == corpus.content_hash => {
+            Ok((_, _, meta)) if meta.content_hash == corpus.content_hash && meta.stamp == stamp => {
                 return Ok((dir, false));
             }
             Ok(_) => tracing::info!("faq/ changed since the index was built; rebuilding"),
             Err(e) => tracing::warn!("index unusable ({e:#}); rebuilding"),
         }
     }
-    Ok((build(corpus, index_dir)?, true))
+    Ok((build(corpus, index_dir, stamp, add)?, true))
 }
 
 #[cfg(test)]

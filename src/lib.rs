@@ -11,6 +11,7 @@ pub mod embed;
 pub mod engine;
 pub mod eval;
 pub mod index;
+pub mod knowledge;
 pub mod live;
 pub mod lookup;
 pub mod ops;

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::engine::{Knowledge, LoadError};
+use crate::knowledge::{Knowledge, LoadError};
 
 /// What a reload did, for logs, `/faqadmin reload` and metrics.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use serenity::all::{
 
 use super::format::{self, Reply};
 use super::{Handler, blocking, compute, option, retrying};
-use crate::engine::Response;
+use crate::knowledge::Asked;
 use crate::store::VoteOutcome;
 
 /// Where a question came from, for logs, metrics and the stores.
@@ -42,17 +42,17 @@ impl Via {
 
 /// Asks the engine and records the outcome: the entry served, or the
 /// question as unanswered.
-async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Response> {
+async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Asked> {
     let started = Instant::now();
     let (k, store) = (h.data.knowledge(), h.data.store.clone());
     let q = question.clone();
     let resp = compute(move || {
         let mut r = k.ask(&q);
-        if let (Via::HelpChannel { min_confidence }, Some(a)) = (via, &r.answer)
+        if let (Via::HelpChannel { min_confidence }, Some(a)) = (via, &r.response.answer)
             && a.score < min_confidence
         {
-            r.abstained = true;
-            r.answer = None;
+            r.response.abstained = true;
+            r.response.answer = None;
             r.facts = None;
         }
         r
@@ -60,7 +60,7 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Resp
     .await?;
     // Waiting for a core included: the answer's time as the member sees it.
     let latency = started.elapsed();
-    let answered = resp.answer.as_ref().map(|a| a.id.clone());
+    let answered = resp.response.answer.as_ref().map(|a| a.id.clone());
     let recorded = blocking(move || match (answered, via) {
         (Some(id), _) => store.record_answered(via.name(), &id),
         (None, Via::Ask | Via::FindAnswer { own: true }) => {
@@ -73,11 +73,13 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Resp
     if let Err(e) = recorded {
         tracing::warn!(error = %e, "could not record the question");
     }
-    h.data.metrics.answered(via.name(), resp.abstained, latency);
+    h.data
+        .metrics
+        .answered(via.name(), resp.response.abstained, latency);
     tracing::info!(
         command = via.name(),
-        abstained = resp.abstained,
-        entry = resp.answer.as_ref().map(|a| a.id.as_str()),
+        abstained = resp.response.abstained,
+        entry = resp.response.answer.as_ref().map(|a| a.id.as_str()),
         engine_ms = latency.as_secs_f64() * 1e3,
         "question answered"
     );
@@ -124,7 +126,7 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
     };
     let resp = answer_question(h, via, text.to_string()).await?;
     let reply = format::response(&resp);
-    if resp.abstained {
+    if resp.response.abstained {
         return Ok(Reply {
             ephemeral: true,
             ..reply
@@ -186,7 +188,7 @@ pub async fn help_channel(h: &Handler, ctx: &Context, msg: &Message) {
         min_confidence: h.settings.help_min_confidence,
     };
     let resp = match answer_question(h, via, msg.content.clone()).await {
-        Ok(r) if !r.abstained => r,
+        Ok(r) if !r.response.abstained => r,
         Ok(_) => return,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "help-channel answer failed");

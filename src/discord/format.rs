@@ -8,7 +8,8 @@ use serenity::all::{
 };
 
 use crate::corpus::Level;
-use crate::engine::{Citation, FullDoc, Related, Response};
+use crate::engine::{Citation, FullDoc, Related};
+use crate::knowledge::Asked;
 use crate::lookup::{
     CertAnswer, Choice, Facts, FigureAnswer, NotFound, SalaryAnswer, format_money,
 };
@@ -320,7 +321,8 @@ pub fn vote_buttons(entry: &str) -> Option<CreateActionRow> {
 /// An answer to a question (`/ask`, "Find answer", a help channel): the
 /// cited snippet, any lookup facts, related entries and 👍/👎; or, when the
 /// engine abstained, a plain "I don't know" with the related entries.
-pub fn response(r: &Response) -> Reply {
+pub fn response(asked: &Asked) -> Reply {
+    let r = &asked.response;
     let Some(a) = &r.answer else {
         return abstain(r.gap.as_ref().map(|g| g.message.as_str()), &r.related);
     };
@@ -331,7 +333,7 @@ pub fn response(r: &Response) -> Reply {
         &citation_footer(&a.citations, CITATION_FOOTER),
         &more,
     )];
-    match &r.facts {
+    match &asked.facts {
         Some(Facts::Salary(s)) => embeds.push(salary_embed(s)),
         Some(Facts::Cert(c)) => embeds.push(cert_embed(c)),
         None => {}
@@ -690,14 +692,16 @@ mod tests {
             };
             5
         ];
-        let r = Response {
-            question: "q".into(),
-            abstained: false,
-            answer: Some(a),
-            gap: None,
-            related,
+        let r = Asked {
+            response: crate::engine::Response {
+                question: "q".into(),
+                abstained: false,
+                answer: Some(a),
+                gap: None,
+                related,
+                explain: None,
+            },
             facts: None,
-            explain: None,
         };
         let v = serde_json::to_value(response(&r).into_response()).unwrap();
         let e = &v["data"]["embeds"][0];

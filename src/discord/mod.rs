@@ -29,7 +29,7 @@ use serenity::all::{
 };
 
 use crate::config::{Config, Token};
-use crate::engine::Knowledge;
+use crate::knowledge::Knowledge;
 use crate::live::{Live, ReloadOutcome};
 use crate::ops::Metrics;
 use crate::store::Store;

@@ -30,9 +30,8 @@ use tantivy::query::{
 };
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::corpus::Diagnostics;
 use crate::corpus::diag::edit_distance_within;
 use crate::embed::Embedder;
 pub use crate::index::Citation;
@@ -192,10 +191,6 @@ pub struct Response {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gap: Option<Gap>,
     pub related: Vec<Related>,
-    /// The lookup's figures or credential when the question clearly asks for
-    /// them (see [`crate::lookup::Lookup::facts`]); only with an answer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facts: Option<crate::lookup::Facts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<ExplainReport>,
 }
@@ -242,7 +237,6 @@ pub struct Engine {
     /// Multi-word synonyms -> their stored postings, per field (`FieldName`
     /// order); `None` where no segment has all of their terms.
     phrases: HashMap<Vec<String>, [Option<StoredPhrase>; 5]>,
-    pub min_confidence: f32,
     pub documents: usize,
 }
 
@@ -288,15 +282,22 @@ impl Bm25StatisticsProvider for StatsFor<'_> {
     }
 }
 
-/// Computes what [`Engine::open`] reads back, into the generation folder
-/// `dir` holding the committed `index`: called by [`index::build`].
-pub(crate) fn prepare_generation(
-    index: &Index,
-    fields: Fields,
-    synonyms: &[Vec<String>],
-    dir: &Path,
-) -> Result<()> {
-    prepared::write(&prepared::prepare(index, fields, synonyms)?, dir)
+/// What [`prepare_generation`] writes, and with which model: an index
+/// generation stamped otherwise is rebuilt (see [`index::build`]).
+pub fn stamp() -> String {
+    format!(
+        "{} {}; embedding model {}",
+        prepared::FILE,
+        prepared::FORMAT,
+        crate::embed::MODEL_ID
+    )
+}
+
+/// Computes what [`Engine::open`] reads back into the index generation being
+/// built: given to [`index::build`] by whoever assembles a generation.
+pub fn prepare_generation(generation: &index::Generation, synonyms: &[Vec<String>]) -> Result<()> {
+    let prepared = prepared::prepare(generation.index, generation.fields, synonyms)?;
+    prepared::write(&prepared, generation.dir)
 }
 
 impl Engine {
@@ -355,7 +356,6 @@ impl Engine {
             terms: prep.terms,
             term_idf: Vec::new(),
             phrases: HashMap::new(),
-            min_confidence: SCORING.min_confidence,
             documents: prep.docs.len(),
         };
         for (id, (stem, _)) in engine.terms.iter().enumerate() {
@@ -667,27 +667,26 @@ impl Engine {
 
     /// Answers one question. Never fails on odd input: junk abstains.
     pub fn ask(&self, question: &str) -> Response {
-        self.ask_with(question, false)
+        self.respond(question, SCORING.min_confidence, Explain::No)
     }
 
     /// `ask` with the scoring explained (`--explain`).
-    pub fn ask_with(&self, question: &str, explain: bool) -> Response {
-        self.respond(question, explain, self.min_confidence)
+    pub fn ask_explained(&self, question: &str) -> Response {
+        self.respond(question, SCORING.min_confidence, Explain::Yes)
     }
 
     /// `ask` at another confidence threshold (calibration).
     pub fn ask_with_threshold(&self, question: &str, min_confidence: f32) -> Response {
-        self.respond(question, false, min_confidence)
+        self.respond(question, min_confidence, Explain::No)
     }
 
-    fn respond(&self, question: &str, explain: bool, min_confidence: f32) -> Response {
+    fn respond(&self, question: &str, min_confidence: f32, explain: Explain) -> Response {
         let mut resp = Response {
             question: question.to_string(),
             abstained: true,
             answer: None,
             gap: None,
             related: Vec::new(),
-            facts: None,
             explain: None,
         };
         let Some(q) = self.question(question) else {
@@ -696,7 +695,7 @@ impl Engine {
         let searcher = self.reader.searcher();
         let hits = self.candidates(&searcher, &q.slots);
         let ranked = self.rank(&q, &hits);
-        if explain {
+        if explain == Explain::Yes {
             resp.explain = Some(self.explain(&q, &ranked));
         }
         let Some(top) = ranked.first() else {
@@ -1033,6 +1032,13 @@ pub struct FullDoc {
     pub citations: Vec<Citation>,
 }
 
+/// Whether a response carries `--explain`'s report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Explain {
+    Yes,
+    No,
+}
+
 /// A question as the engine analysed it.
 struct Question {
     slots: Vec<Slot>,
@@ -1131,110 +1137,6 @@ fn letters(word: impl Iterator<Item = char>) -> u64 {
     word.fold(0, |set, c| set | 1 << (c as u32 % 64))
 }
 
-/// Hands the memory freed while loading (the parsed corpus, the engine's
-/// file as read) back to the system. glibc keeps freed blocks for reuse and
-/// returns only the top of the heap on its own; a knowledge base 100× the
-/// shipped one otherwise leaves tens of MiB resident that serving never uses.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: `malloc_trim` only releases free memory; it takes no pointers.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Everything the adapters need, loaded together and swapped together on reload.
-pub struct Knowledge {
-    /// How many FAQ entries the knowledge base has (the rest of the
-    /// corpus lives in the engine and the lookups).
-    pub entries: usize,
-    pub engine: Engine,
-    /// Salary and credential lookups over the same corpus.
-    pub lookup: crate::lookup::Lookup,
-    pub warnings: Diagnostics,
-    /// Whether opening had to build the index.
-    pub rebuilt: bool,
-}
-
-/// Errors that block loading: the caller shows them and keeps what it had.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("the knowledge base has {} error(s):\n{}", .0.errors().count(), errors_text(.0))]
-    Invalid(Diagnostics),
-    #[error(transparent)]
-    Index(#[from] anyhow::Error),
-}
-
-fn errors_text(d: &Diagnostics) -> String {
-    d.errors()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-impl Knowledge {
-    /// The engine's answer, plus the lookup's facts when the question clearly
-    /// asks for pay figures or a credential.
-    pub fn ask(&self, question: &str) -> Response {
-        self.ask_with(question, false)
-    }
-
-    /// [`Knowledge::ask`] with the scoring explained.
-    pub fn ask_with(&self, question: &str, explain: bool) -> Response {
-        let mut resp = self.engine.ask_with(question, explain);
-        if !resp.abstained {
-            resp.facts = self.lookup.facts(question);
-        }
-        resp
-    }
-
-    /// Validates `faq`, makes sure the index under `index_dir` matches it
-    /// (building it if missing, stale or corrupt), and opens the engine.
-    pub fn load(faq: &Path, index_dir: &Path) -> Result<Knowledge, LoadError> {
-        Self::load_with(faq, index_dir, false)
-    }
-
-    pub fn load_with(
-        faq: &Path,
-        index_dir: &Path,
-        force_rebuild: bool,
-    ) -> Result<Knowledge, LoadError> {
-        let (mut corpus, diags) = crate::corpus::load(faq);
-        if diags.has_errors() {
-            return Err(LoadError::Invalid(diags));
-        }
-        let (dir, rebuilt) = if force_rebuild {
-            (index::build(&corpus, index_dir)?, true)
-        } else {
-            index::ensure(&corpus, index_dir)?
-        };
-        // The engine reads bodies from the index's document store and the
-        // lookups copy what they need: the corpus goes before the engine
-        // opens, so that its memory can be reused.
-        let lookup = crate::lookup::Lookup::new(&corpus);
-        let (entries, synonyms) = (corpus.entries.len(), std::mem::take(&mut corpus.synonyms));
-        drop(corpus);
-        let engine = match Engine::open(&dir, &synonyms) {
-            Ok(e) => e,
-            // The live generation opened for its metadata but not as an
-            // index: rebuild once (from faq/ again, for the bodies).
-            Err(e) if !rebuilt => {
-                tracing::warn!("index unusable ({e:#}); rebuilding");
-                return Self::load_with(faq, index_dir, true);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        release_freed_memory();
-        Ok(Knowledge {
-            entries,
-            lookup,
-            engine,
-            warnings: diags,
-            rebuilt,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1278,7 +1180,7 @@ mod tests {
     fn candidates_are_exactly_what_tantivys_boolean_query_finds() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let index = tempfile::tempdir().unwrap();
-        let k = Knowledge::load(&root.join("faq"), index.path()).unwrap();
+        let k = crate::knowledge::Knowledge::load(&root.join("faq"), index.path()).unwrap();
         let e = &k.engine;
         let mut questions: Vec<String> = std::fs::read_dir(root.join("tests/eval"))
             .unwrap()

@@ -1,6 +1,6 @@
 //! The answer engine through its library API on the small fixture corpus.
 
-use careerbot::engine::Knowledge;
+use careerbot::knowledge::Knowledge;
 
 use crate::fixture;
 
@@ -51,7 +51,7 @@ fn typos_in_long_words_still_match_but_never_outrank_a_real_match() {
         top(&k, "how long is a certifcate program").as_deref(),
         Some("certificate-program")
     );
-    let r = k.engine.ask_with("certifcate", true);
+    let r = k.engine.ask_explained("certifcate");
     let x = r.explain.unwrap();
     assert!(x.slots[0].contains("typo for certif"), "{:?}", x.slots);
     // The same question spelled right scores at least as high.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use careerbot::corpus::{Diagnostics, data, markdown};
-use careerbot::engine::Knowledge;
+use careerbot::knowledge::Knowledge;
 use proptest::prelude::*;
 
 const VALID_ENTRY: &str = "+++\nid = \"cs-degree\"\nquestion = \"Do I need a CS degree?\"\naliases = [\"cs degree?\"]\ntags = [\"education\"]\nsource = \"guide-a\"\nsection = \"FAQ\"\n+++\nNo. Programs teach what you need.\n";
@@ -93,7 +93,7 @@ fn the_query_path_never_panics_on_arbitrary_text() {
     ];
     runner
         .run(&strategy, |q| {
-            let r = k.ask(&q);
+            let r = k.ask(&q).response;
             prop_assert_eq!(r.abstained, r.answer.is_none());
             prop_assert!(r.related.len() <= 3);
             Ok(())
