@@ -5,12 +5,12 @@
 //! of the integration tests (`tests/it/fake_discord.rs`: HTTP API + gateway
 //! WebSocket on 127.0.0.1). The fake then pushes `/ask` INTERACTION_CREATE
 //! events, questions from the seeded load generator
-//! (`careerbot::synth::load_questions`, seed 42), and each latency is the time
+//! (`synth::load_questions`, seed 42), and each latency is the time
 //! from just before the fake builds the event to the bot's callback POST
 //! arriving back at the fake, matched by interaction token.
 //!
 //! Two runs per corpus (the shipped `faq/`, then a synthetic one 100× its
-//! size, `careerbot::synth::generate`, seed 42):
+//! size, `synth::generate`, seed 42):
 //! - closed loop: a fixed count of `/ask` with N in flight (a new one as each
 //!   callback arrives): the throughput the bot sustains;
 //! - paced: the target rate (500/s), open loop: callback latency at that rate.
@@ -22,9 +22,13 @@
 //! Figures only; nothing is asserted (timing belongs here, never in a test).
 
 mod common;
+// Shared with the binary (its tests are the binary's to run).
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/it/fake_discord.rs"]
 mod fake_discord;
+#[allow(dead_code)]
+#[path = "../src/synth.rs"]
+mod synth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -324,7 +328,7 @@ async fn phase(label: &str, faq: &Path, index: &Path, out: &Path) {
     fake.set_quiet(true);
     let mut tap = fake.tap();
     let paced_count = (PACED_RATE * PACED_SECONDS) as usize;
-    let questions = careerbot::synth::load_questions(SEED, WARMUP + COUNT + paced_count);
+    let questions = synth::load_questions(SEED, WARMUP + COUNT + paced_count);
     let (warm, rest) = questions.split_at(WARMUP);
     let (load, paced_qs) = rest.split_at(COUNT);
 
@@ -430,7 +434,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "load: careerbot::synth::load_questions(seed {SEED}); {WARMUP} warm-up /ask first; \
+        "load: synth::load_questions(seed {SEED}); {WARMUP} warm-up /ask first; \
          latency = event pushed by the fake → callback POST received by the fake"
     );
     // Other work on the machine skews every figure: show how busy it was.
@@ -440,7 +444,7 @@ fn main() {
 
     let big = tmp.path().join(format!("faq-{SCALE}x"));
     let (corpus, _) = careerbot::corpus::load(&faq);
-    careerbot::synth::write(&faq, &corpus, SCALE, SEED, &big).unwrap();
+    synth::write(&faq, &corpus, SCALE, SEED, &big).unwrap();
     drop(corpus);
     // Flush the 20,000 files just written, or the disk's writeback lands on
     // the run (the bot fsyncs its event log on every answer).

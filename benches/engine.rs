@@ -16,6 +16,10 @@
 //! Figures only; nothing is asserted (timing belongs here, never in a test).
 
 mod common;
+// Shared with the binary and the bot bench; this bench uses the corpus generator only.
+#[allow(dead_code)]
+#[path = "../src/synth.rs"]
+mod synth;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -360,7 +364,7 @@ fn big(faq: &Path, questions: &[String], question_file: &Path) {
     let big = tempfile::tempdir().unwrap();
     let (corpus, _) = careerbot::corpus::load(faq);
     let t = Instant::now();
-    careerbot::synth::write(faq, &corpus, scale, 42, big.path()).unwrap();
+    synth::write(faq, &corpus, scale, 42, big.path()).unwrap();
     println!("[{scale}x] generated in {:?}", t.elapsed());
     measure(&format!("{scale}x"), big.path(), questions, question_file);
 }

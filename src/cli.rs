@@ -10,9 +10,9 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use crate::cli_lookup;
-use crate::corpus;
-use crate::eval;
-use crate::knowledge::{Asked, Knowledge, LoadError};
+use careerbot::corpus;
+use careerbot::eval;
+use careerbot::knowledge::{Asked, Knowledge, LoadError};
 
 #[derive(Parser)]
 #[command(
@@ -110,10 +110,10 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Serve { config } = &cli.command {
-        crate::init_tracing_with("warn,careerbot=info");
+        crate::logging::init_with("warn,careerbot=info");
         return serve(config);
     }
-    crate::init_tracing();
+    crate::logging::init();
     quiet_on_closed_pipe();
     match run(cli) {
         Ok(code) => code,
@@ -277,7 +277,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 r.questions,
                 r.abstention,
                 r.offtopic,
-                crate::engine::SCORING.min_confidence
+                careerbot::engine::SCORING.min_confidence
             );
             let low_recall = min_recall.is_some_and(|m| r.recall_at_1 < m);
             let low_abstention = min_abstention.is_some_and(|m| r.abstention < m);
@@ -293,7 +293,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// `careerbot serve`: config and token problems are one line on stderr and
 /// exit 2 before any connection is made.
 fn serve(path: &Path) -> ExitCode {
-    let config = match crate::config::Config::load(path) {
+    let config = match careerbot::config::Config::load(path) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -309,7 +309,7 @@ fn serve(path: &Path) -> ExitCode {
     };
     let result = tokio::runtime::Runtime::new()
         .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(crate::discord::serve(config, token)));
+        .and_then(|rt| rt.block_on(careerbot::discord::serve(config, token)));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,12 +1,12 @@
 //! `careerbot salary` and `careerbot cert`: plain-text tables (or `--json`)
-//! over [`crate::lookup`].
+//! over [`careerbot::lookup`].
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::corpus::{Corpus, Level};
-use crate::lookup::{
+use careerbot::corpus::{Corpus, Level};
+use careerbot::lookup::{
     CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, format_money,
     parse_level,
 };
@@ -329,7 +329,7 @@ mod tests {
     use super::*;
 
     fn real() -> (Corpus, Lookup) {
-        let (c, _) = crate::corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("faq"));
+        let (c, _) = careerbot::corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("faq"));
         let l = Lookup::new(&c);
         (c, l)
     }

@@ -1,9 +1,8 @@
 //! careerbot: answers Health Information Technology career questions from a
 //! cited FAQ. One answer engine, no Discord inside it; the CLI and the Discord
-//! bot are thin adapters over it. See ARCHITECTURE.md.
+//! bot are thin adapters over it. See ARCHITECTURE.md. The command line
+//! (`src/main.rs` and its modules) is the binary's, not the library's.
 
-pub mod cli;
-pub mod cli_lookup;
 pub mod config;
 pub mod corpus;
 pub mod discord;
@@ -16,35 +15,3 @@ pub mod live;
 pub mod lookup;
 pub mod ops;
 pub mod store;
-pub mod synth;
-
-/// Logs go to stderr through `tracing`; `RUST_LOG` tunes them (default: warnings).
-pub fn init_tracing() {
-    init_tracing_with("warn");
-}
-
-/// Crates whose trace level logs websocket frames byte by byte, the gateway
-/// IDENTIFY (and so the bot token) included: never below debug, whatever
-/// `RUST_LOG` says.
-const FRAME_LOGGERS: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
-
-/// [`init_tracing`] with another default filter (the bot logs at `info`).
-/// Colours only on a terminal, so that a log file holds no escape codes.
-pub fn init_tracing_with(default_filter: &str) {
-    use std::io::IsTerminal;
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
-    let no_frames = FRAME_LOGGERS
-        .iter()
-        .fold(Targets::new().with_default(LevelFilter::TRACE), |t, c| {
-            t.with_target(*c, LevelFilter::DEBUG)
-        });
-    let layer = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_filter(no_frames)
-        .with_filter(filter);
-    let _ = tracing_subscriber::registry().with(layer).try_init();
-}

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::corpus::Corpus;
+use careerbot::corpus::Corpus;
 
 /// xorshift64*: small, seeded, reproducible everywhere.
 struct Rng(u64);
@@ -369,7 +369,7 @@ mod tests {
     use super::*;
 
     fn corpus() -> Corpus {
-        crate::corpus::load(
+        careerbot::corpus::load(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/faq"),
         )
         .0
@@ -395,7 +395,7 @@ mod tests {
         let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/faq/sources.toml");
         std::fs::copy(fixture, dir.join("sources.toml")).unwrap();
-        let (g, diags) = crate::corpus::load(dir);
+        let (g, diags) = careerbot::corpus::load(dir);
         assert!(!diags.has_errors(), "{diags}");
         assert_eq!(g.entries.len(), c.entries.len() * 5);
         assert_eq!(g.sections.len(), c.sections.len() * 5);

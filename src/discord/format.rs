@@ -329,7 +329,7 @@ pub fn response(asked: &Asked) -> Reply {
     let more = format!("… More: {}", code(&format!("/faq topic: {}", a.id)));
     let mut embeds = vec![text_embed(
         &a.title,
-        &a.snippet_markdown,
+        &escape_markdown(&a.snippet),
         &citation_footer(&a.citations, CITATION_FOOTER),
         &more,
     )];
@@ -669,7 +669,7 @@ mod tests {
         let a = Answer {
             id: "x".into(),
             title: "t".repeat(400),
-            snippet: String::new(),
+            snippet: "w *b* ".repeat(2000),
             citations: vec![
                 Citation {
                     source: "s".into(),
@@ -682,7 +682,7 @@ mod tests {
             ],
             source: "s".into(),
             score: 1.0,
-            snippet_markdown: "w **b** ".repeat(2000),
+
             kind: crate::engine::DocKind::Entry,
         };
         let related = vec![

@@ -6,7 +6,7 @@
 //! they cover and how closely one of their phrasings (the question, an alias
 //! or a heading) matches it; the same two measures give the confidence that
 //! decides whether to answer or to say "I don't know". Nothing here knows
-//! Discord.
+//! an adapter: answers are plain text.
 
 pub mod intent;
 mod phrase;
@@ -128,9 +128,6 @@ pub struct Answer {
     pub citations: Vec<Citation>,
     pub source: String,
     pub score: f32,
-    /// The same snippet with matched words in **bold**, for Discord.
-    #[serde(skip)]
-    pub snippet_markdown: String,
     #[serde(skip)]
     pub kind: DocKind,
 }
@@ -907,7 +904,7 @@ impl Engine {
                 })
                 .map_or(0.0, |(s, _)| s.weight)
         };
-        let snip = snippet::best(
+        let snippet = snippet::best(
             &mut self.words.clone(),
             &self.stems,
             &self.body(searcher, d),
@@ -919,8 +916,7 @@ impl Engine {
         Answer {
             id: d.id.clone(),
             title: d.title.clone(),
-            snippet: snip.plain,
-            snippet_markdown: snip.markdown,
+            snippet,
             citations: d.citations.to_vec(),
             source: d.source.to_string(),
             score: (c.confidence * 1000.0).round() / 1000.0,
@@ -1187,7 +1183,9 @@ mod tests {
             .flat_map(|f| crate::eval::read_jsonl(&f.unwrap().path()).unwrap())
             .map(|q| q.q)
             .collect();
-        questions.extend(crate::synth::load_questions(7, 400));
+        // Questions written for the embedding model's training: every tenth.
+        let written = include_str!("../../tools/distill/questions.txt");
+        questions.extend(written.lines().step_by(10).map(String::from));
         questions.extend(
             [
                 "health information technology salary",

@@ -1,5 +1,5 @@
-//! The best one to three sentences of a document for a question, with the
-//! matched words in bold.
+//! The best one to three sentences of a document for a question, as plain
+//! text.
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
@@ -8,11 +8,6 @@ use super::query::Stems;
 
 /// Snippets stop growing past this many characters.
 const BUDGET: usize = 420;
-
-pub struct Snip {
-    pub plain: String,
-    pub markdown: String,
-}
 
 /// Markdown to plain sentences: list items, table rows and paragraphs become
 /// units; emphasis and link syntax go; units are split into sentences.
@@ -165,17 +160,12 @@ pub fn best(
     want: Option<Want>,
     stems: &[&str],
     weight_of: impl Fn(&str) -> f32,
-) -> Snip {
+) -> String {
     let sents = sentences(body);
     if sents.is_empty() {
-        return Snip {
-            plain: String::new(),
-            markdown: String::new(),
-        };
+        return String::new();
     }
-    // Per sentence: where its matched words are (for bold), and the weight
-    // of the distinct stems matched, in order of first match.
-    let mut matches: Vec<Vec<(usize, usize)>> = Vec::with_capacity(sents.len());
+    // Per sentence: the weight of the distinct stems matched.
     let mut seen: Vec<&str> = Vec::new();
     let mut stem = String::new();
     let heaviest = stems.iter().map(|s| weight_of(s)).fold(0.0, f32::max);
@@ -183,19 +173,15 @@ pub fn best(
         .iter()
         .map(|s| {
             seen.clear();
-            let mut at = Vec::new();
             let mut ts = words.token_stream(s);
             while ts.advance() {
-                let t = ts.token();
-                known.stem_into(&t.text, &mut stem);
-                if let Some(&stem) = stems.iter().find(|q| **q == stem) {
-                    at.push((t.offset_from, t.offset_to));
-                    if !seen.contains(&stem) {
-                        seen.push(stem);
-                    }
+                known.stem_into(&ts.token().text, &mut stem);
+                if let Some(&stem) = stems.iter().find(|q| **q == stem)
+                    && !seen.contains(&stem)
+                {
+                    seen.push(stem);
                 }
             }
-            matches.push(at);
             // Summed in one order whatever the sentence's word order, so
             // sentences matching the same stems tie exactly and the earlier
             // one wins, instead of float rounding picking one.
@@ -235,43 +221,11 @@ pub fn best(
         chosen.push(first + 1);
     }
     chosen.sort_unstable();
-    let plain = chosen
+    chosen
         .iter()
         .map(|&i| sents[i].as_str())
         .collect::<Vec<_>>()
-        .join(" ");
-    let markdown = chosen
-        .iter()
-        .map(|&i| bold(&sents[i], &matches[i]))
-        .collect::<Vec<_>>()
-        .join(" ");
-    Snip { plain, markdown }
-}
-
-/// Escapes Discord Markdown in `s` and wraps the `matched` words in `**`.
-fn bold(s: &str, matched: &[(usize, usize)]) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    let mut at = 0;
-    for &(from, to) in matched {
-        out.push_str(&escape(&s[at..from]));
-        out.push_str("**");
-        out.push_str(&escape(&s[from..to]));
-        out.push_str("**");
-        at = to;
-    }
-    out.push_str(&escape(&s[at..]));
-    out.replace("** **", " ")
-}
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -295,7 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn entries_lead_with_the_direct_answer_and_bold_matches() {
+    fn entries_lead_with_the_direct_answer() {
         let mut a = crate::index::words_analyzer();
         let body = "No. Programs teach the tech you need. SQL helps analysts later. Unrelated filler sentence here.";
         let s = best(
@@ -308,12 +262,8 @@ mod tests {
             |_| 1.0,
         );
         assert_eq!(
-            s.plain,
+            s,
             "No. Programs teach the tech you need. SQL helps analysts later."
-        );
-        assert_eq!(
-            s.markdown,
-            "No. Programs teach the tech you need. **SQL** helps analysts later."
         );
     }
 
@@ -334,8 +284,8 @@ mod tests {
             &["alpha", "beta", "gamma"],
             weight,
         );
-        assert!(s.plain.starts_with("Alpha beta gamma"), "{}", s.plain);
-        assert!(!s.plain.contains("there."), "{}", s.plain);
+        assert!(s.starts_with("Alpha beta gamma"), "{s}");
+        assert!(!s.contains("there."), "{s}");
     }
 
     #[test]
@@ -351,10 +301,6 @@ mod tests {
             &["top", "10"],
             |_| 1.0,
         );
-        assert!(
-            s.plain.starts_with("The top 10 percent earn over $78,000"),
-            "{}",
-            s.plain
-        );
+        assert!(s.starts_with("The top 10 percent earn over $78,000"), "{s}");
     }
 }
