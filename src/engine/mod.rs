@@ -41,7 +41,7 @@ use phrase::{PhrasePostings, StoredPhrase};
 use prepared::Vectors;
 use query::{Slot, Synonyms};
 use rank::{Candidate, Verdict};
-pub use rank::{Features, SCORING, Scoring};
+pub use rank::{Features, LEXICAL, SCORING, Scoring};
 
 /// Entries with this tag say what the guides do not cover.
 pub const NOT_COVERED_TAG: &str = "not-covered";
@@ -667,6 +667,13 @@ impl Engine {
         self.respond(question, SCORING.min_confidence, Explain::No)
     }
 
+    /// `ask` without the semantic stage: no embedding, and the weights
+    /// careerbot ranked and abstained with before it ([`LEXICAL`]). Only
+    /// for comparison (`cargo bench --bench engine` prints both).
+    pub fn ask_lexical(&self, question: &str) -> Response {
+        self.respond_with(question, &LEXICAL, LEXICAL.min_confidence, Explain::No)
+    }
+
     /// `ask` with the scoring explained (`--explain`).
     pub fn ask_explained(&self, question: &str) -> Response {
         self.respond(question, SCORING.min_confidence, Explain::Yes)
@@ -678,6 +685,16 @@ impl Engine {
     }
 
     fn respond(&self, question: &str, min_confidence: f32, explain: Explain) -> Response {
+        self.respond_with(question, &SCORING, min_confidence, explain)
+    }
+
+    fn respond_with(
+        &self,
+        question: &str,
+        scoring: &'static Scoring,
+        min_confidence: f32,
+        explain: Explain,
+    ) -> Response {
         let mut resp = Response {
             question: question.to_string(),
             abstained: true,
@@ -686,7 +703,7 @@ impl Engine {
             related: Vec::new(),
             explain: None,
         };
-        let Some(q) = self.question(question) else {
+        let Some(q) = self.question(question, scoring) else {
             return resp;
         };
         let searcher = self.reader.searcher();
@@ -703,7 +720,7 @@ impl Engine {
         resp.related = ranked
             .iter()
             .skip(skip)
-            .filter(|c| c.confidence >= SCORING.related_min)
+            .filter(|c| c.confidence >= q.scoring.related_min)
             .take(3)
             .map(|c| self.related(c.ord))
             .collect();
@@ -722,7 +739,7 @@ impl Engine {
     /// the answer it would give: what `careerbot eval --features` writes
     /// for fitting the weights ([`Scoring`]).
     pub fn ranked(&self, question: &str) -> Vec<Ranked> {
-        let Some(q) = self.question(question) else {
+        let Some(q) = self.question(question, &SCORING) else {
             return Vec::new();
         };
         let searcher = self.reader.searcher();
@@ -742,7 +759,7 @@ impl Engine {
     /// The question analysed: its weighted slots, their terms, what kind of
     /// fact it asks for and its embedding; `None` when nothing in it can
     /// be looked up.
-    fn question(&self, question: &str) -> Option<Question> {
+    fn question(&self, question: &str, scoring: &'static Scoring) -> Option<Question> {
         let slots = self.analyse(question);
         let total: f32 = slots.iter().map(|s| s.weight).sum();
         if slots.is_empty() || total <= 0.0 {
@@ -788,7 +805,8 @@ impl Engine {
             heaviest: slots.iter().map(|s| s.weight).fold(0.0, f32::max),
             unknown,
             want: intent::want(cut),
-            embedding: Embedder::shipped().embed(cut),
+            embedding: scoring.embed.then(|| Embedder::shipped().embed(cut)),
+            scoring,
             slots,
             slot_terms,
             terms,
@@ -814,7 +832,7 @@ impl Engine {
                     .phrasings(d)
                     .map(|(p, all)| q.phrasing_match(p, all, &self.term_idf, &mut held))
                     .fold(0.0, f32::max);
-                let semantic = self.semantic(d, &q.embedding);
+                let semantic = q.embedding.as_ref().map_or(0.0, |e| self.semantic(d, e));
                 let facts_ok = q.want.is_none_or(|w| w.answered_by(d.facts));
                 let f = Features {
                     coverage,
@@ -829,7 +847,7 @@ impl Engine {
                 };
                 Some(Candidate {
                     ord,
-                    score: SCORING.rank(&f),
+                    score: q.scoring.rank(&f),
                     confidence: 0.0,
                     features: f,
                 })
@@ -849,7 +867,7 @@ impl Engine {
             let s = c.features.semantic;
             let other = if s >= first { second } else { first };
             c.features.semantic_margin = if other == f32::MIN { s } else { s - other };
-            c.confidence = SCORING.confidence(&c.features);
+            c.confidence = q.scoring.confidence(&c.features);
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
         ranked
@@ -972,7 +990,7 @@ impl Engine {
                 })
                 .collect(),
             want: q.want,
-            scoring: SCORING,
+            scoring: *q.scoring,
             candidates,
         }
     }
@@ -1052,8 +1070,9 @@ struct Question {
     unknown: f32,
     /// The kind of fact it asks for, if a specific one.
     want: Option<Want>,
-    /// Its embedding (see [`crate::embed`]).
-    embedding: Vec<f32>,
+    /// Its embedding (see [`crate::embed`]), unless `scoring` does without.
+    embedding: Option<Vec<f32>>,
+    scoring: &'static Scoring,
 }
 
 impl Question {

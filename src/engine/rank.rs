@@ -38,6 +38,8 @@ pub struct Features {
 /// the project's tuning sets with `tools/calibrate.py`).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Scoring {
+    /// Whether questions are embedded at all (the semantic stage).
+    pub embed: bool,
     pub rank_coverage: f32,
     pub rank_phrasing: f32,
     pub rank_bm25: f32,
@@ -60,6 +62,7 @@ pub struct Scoring {
 }
 
 pub const SCORING: Scoring = Scoring {
+    embed: true,
     rank_coverage: 0.3,
     rank_phrasing: 0.2,
     rank_bm25: 0.0,
@@ -76,6 +79,31 @@ pub const SCORING: Scoring = Scoring {
     conf_unknown: -2.175,
     min_confidence: 0.5,
     related_min: 0.15,
+};
+
+/// The engine before its semantic stage (careerbot 2026-11-23): lexical
+/// features only, and a linear confidence, 0.55 coverage + 0.45 phrasing,
+/// written as the logistic model that answers on the same side of 0.5.
+/// Kept to measure what the semantic stage costs and gains.
+pub const LEXICAL: Scoring = Scoring {
+    embed: false,
+    rank_coverage: 0.45,
+    rank_phrasing: 0.40,
+    rank_bm25: 0.15,
+    rank_semantic: 0.0,
+    rank_entry: 0.03,
+    rank_missing_facts: 0.0,
+    conf_bias: -5.0,
+    conf_coverage: 5.5,
+    conf_phrasing: 4.5,
+    conf_semantic: 0.0,
+    conf_semantic_margin: 0.0,
+    conf_bm25: 0.0,
+    conf_worst_miss: 0.0,
+    conf_unknown: 0.0,
+    min_confidence: 0.5,
+    // 0.25 on the old linear scale.
+    related_min: 0.076,
 };
 
 impl Scoring {
