@@ -132,22 +132,21 @@ pub struct Answer {
     pub kind: DocKind,
 }
 
-/// What the guides do not give, when a question asks for a specific kind of
-/// fact (a cost, a time frame...) that no close entry holds.
+/// What the guides do not give: the question matches an entry that says
+/// what they leave out (tagged `not-covered`), or asks for a kind of fact
+/// (a cost, a time frame...) that no close entry holds. The bot says so
+/// instead of answering a neighbour, and counts it as abstaining.
 #[derive(Debug, Clone, Serialize)]
 pub struct Gap {
-    pub want: Want,
-    /// The sentence a member reads.
+    /// What a member reads: the not-covered entry's own words, or a
+    /// sentence naming the kind of fact missing.
     pub message: String,
-}
-
-impl Gap {
-    fn new(want: Want) -> Gap {
-        Gap {
-            want,
-            message: format!("The guides don't give {} for that.", want.missing()),
-        }
-    }
+    /// The kind of fact asked for, when that is what is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub want: Option<Want>,
+    /// The not-covered entry, when one matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -716,7 +715,9 @@ impl Engine {
             return resp;
         };
         let verdict = self.decide(&q, top, min_confidence);
-        let skip = usize::from(verdict == Verdict::Answer);
+        // The answer, or the not-covered entry already quoted, is not
+        // offered again as related.
+        let skip = usize::from(matches!(verdict, Verdict::Answer | Verdict::NotCovered));
         resp.related = ranked
             .iter()
             .skip(skip)
@@ -729,7 +730,21 @@ impl Engine {
                 resp.abstained = false;
                 resp.answer = Some(self.answer(&searcher, &q, top));
             }
-            Verdict::Gap(want) => resp.gap = Some(Gap::new(want)),
+            Verdict::Missing(want) => {
+                resp.gap = Some(Gap {
+                    message: format!("The guides don't give {} for that.", want.missing()),
+                    want: Some(want),
+                    entry: None,
+                });
+            }
+            Verdict::NotCovered => {
+                let d = &self.docs[top.ord as usize];
+                resp.gap = Some(Gap {
+                    message: self.answer(&searcher, &q, top).snippet,
+                    want: None,
+                    entry: Some(d.id.clone()),
+                });
+            }
             Verdict::Abstain => {}
         }
         resp
@@ -884,11 +899,14 @@ impl Engine {
     /// Answer, say what the guides don't give, or abstain.
     fn decide(&self, q: &Question, top: &Candidate, min_confidence: f32) -> Verdict {
         let d = &self.docs[top.ord as usize];
-        if top.confidence < min_confidence || d.not_covered {
+        if top.confidence < min_confidence {
             return Verdict::Abstain;
         }
+        if d.not_covered {
+            return Verdict::NotCovered;
+        }
         match q.want {
-            Some(want) if !top.features.facts_ok => Verdict::Gap(want),
+            Some(want) if !top.features.facts_ok => Verdict::Missing(want),
             _ => Verdict::Answer,
         }
     }

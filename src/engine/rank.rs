@@ -146,7 +146,9 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Answer,
+    /// The best candidate says what the guides leave out.
+    NotCovered,
     /// The question asks for a kind of fact the best candidate lacks.
-    Gap(Want),
+    Missing(Want),
     Abstain,
 }
