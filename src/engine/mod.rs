@@ -149,6 +149,25 @@ pub struct Gap {
     pub entry: Option<String>,
 }
 
+impl Gap {
+    fn missing(want: Want) -> Gap {
+        Gap {
+            message: format!("The guides don't give {} for that.", want.missing()),
+            want: Some(want),
+            entry: None,
+        }
+    }
+
+    /// The not-covered entry's answer is what the member reads.
+    fn not_covered(answer: Answer) -> Gap {
+        Gap {
+            message: answer.snippet,
+            want: None,
+            entry: Some(answer.id),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Related {
     pub id: String,
@@ -297,7 +316,7 @@ pub fn prepare_generation(generation: &index::Generation, synonyms: &[Vec<String
 }
 
 impl Engine {
-    /// Opens the index generation in `dir`; `corpus` supplies the synonyms.
+    /// Opens the index generation in `dir`; `synonyms` come from the corpus.
     pub fn open(dir: &Path, synonyms: &[Vec<String>]) -> Result<Engine> {
         let (index, fields, _) = index::open_dir(dir)?;
         let reader: IndexReader = index
@@ -354,39 +373,51 @@ impl Engine {
             phrases: HashMap::new(),
             documents: prep.docs.len(),
         };
-        for (id, (stem, _)) in engine.terms.iter().enumerate() {
-            engine.vocab.insert(stem.clone(), id as u32);
+        engine.load_vocabulary(prep.surfaces);
+        engine.load_docs(prep.docs);
+        engine.load_phrasings(prep.phrasing_ends);
+        engine.load_phrases(&searcher, prep.phrases)?;
+        Ok(engine)
+    }
+
+    /// Term ids by stem, and the words as written (for typo correction)
+    /// grouped by length.
+    fn load_vocabulary(&mut self, surfaces: Vec<(String, u32)>) {
+        for (id, (stem, _)) in self.terms.iter().enumerate() {
+            self.vocab.insert(stem.clone(), id as u32);
         }
-        for (word, id) in prep.surfaces {
-            if engine.surfaces.len() <= word.len() {
-                engine.surfaces.resize_with(word.len() + 1, Vec::new);
+        for (word, id) in surfaces {
+            if self.surfaces.len() <= word.len() {
+                self.surfaces.resize_with(word.len() + 1, Vec::new);
             }
-            engine.surfaces[word.len()].push(Surface {
+            self.surfaces[word.len()].push(Surface {
                 chars: word.chars().collect(),
                 letters: letters(word.chars()),
                 id,
             });
         }
-        let mut shared: HashMap<String, Arc<str>> = HashMap::new();
-        let mut share = |s: String| {
-            shared
-                .entry(s)
-                .or_insert_with_key(|s| s.as_str().into())
-                .clone()
-        };
-        let mut shared_citations: HashMap<Vec<Citation>, Arc<[Citation]>> = HashMap::new();
+    }
+
+    /// The documents, addressable by Tantivy address and by id; sources and
+    /// citation lists shared between the documents that repeat them.
+    fn load_docs(&mut self, docs: Vec<prepared::Doc>) {
+        let mut sources: HashMap<String, Arc<str>> = HashMap::new();
+        let mut citations: HashMap<Vec<Citation>, Arc<[Citation]>> = HashMap::new();
         let (mut terms_start, mut phrasings_start) = (0, 0);
-        for d in prep.docs {
-            let ord = engine.docs.len() as u32;
-            engine.by_address[d.segment as usize][d.doc_id as usize] = ord;
-            engine.by_id.insert(d.id.clone(), ord);
-            engine.docs.push(DocData {
+        for d in docs {
+            let ord = self.docs.len() as u32;
+            self.by_address[d.segment as usize][d.doc_id as usize] = ord;
+            self.by_id.insert(d.id.clone(), ord);
+            self.docs.push(DocData {
                 address: DocAddress::new(d.segment, d.doc_id),
                 id: d.id,
                 kind: DocKind::parse(&d.kind),
                 title: d.title,
-                source: share(d.source),
-                citations: shared_citations
+                source: sources
+                    .entry(d.source)
+                    .or_insert_with_key(|s| s.as_str().into())
+                    .clone(),
+                citations: citations
                     .entry(d.citations)
                     .or_insert_with_key(|c| c.as_slice().into())
                     .clone(),
@@ -397,34 +428,47 @@ impl Engine {
             });
             (terms_start, phrasings_start) = (d.terms_end, d.phrasings_end);
         }
-        // idf depends on the document count, known only now.
-        engine.term_idf = engine.terms.iter().map(|&(_, df)| engine.idf(df)).collect();
-        engine.in_phrasings = vec![false; engine.terms.len()];
-        for &t in &engine.phrasing_terms {
-            engine.in_phrasings[t as usize] = true;
+    }
+
+    /// Each term's idf (it depends on the document count, known only once
+    /// the documents are loaded) and each phrasing's total idf.
+    fn load_phrasings(&mut self, ends: Vec<u32>) {
+        self.term_idf = self.terms.iter().map(|&(_, df)| self.idf(df)).collect();
+        self.in_phrasings = vec![false; self.terms.len()];
+        for &t in &self.phrasing_terms {
+            self.in_phrasings[t as usize] = true;
         }
         let mut start = 0;
-        for end in prep.phrasing_ends {
-            let mut idf = 0.0;
-            for &t in &engine.phrasing_terms[start as usize..end as usize] {
-                idf += engine.term_idf[t as usize];
-            }
-            engine.phrasings.push(Phrasing {
+        for end in ends {
+            let idf = self.phrasing_terms[start as usize..end as usize]
+                .iter()
+                .map(|&t| self.term_idf[t as usize])
+                .sum();
+            self.phrasings.push(Phrasing {
                 terms: start..end,
                 idf,
             });
             start = end;
         }
-        let segment_ids: Arc<[_]> = segments.iter().map(|s| s.segment_id()).collect();
-        for ph in prep.phrases {
-            let slot = &mut engine.phrases.entry(ph.stems.clone()).or_default()[ph.field];
+    }
+
+    /// Tantivy's phrase counts for every multi-word synonym, per field.
+    fn load_phrases(&mut self, searcher: &Searcher, phrases: Vec<prepared::Phrase>) -> Result<()> {
+        let text_fields = prepared::text_fields(&self.fields);
+        let segment_ids: Arc<[_]> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        for ph in phrases {
+            let slot = &mut self.phrases.entry(ph.stems.clone()).or_default()[ph.field];
             // No segment holds every term: an empty scorer everywhere, as
             // `PhraseQuery` gives, is the same as no clause at all.
             if ph.postings.iter().all(Option::is_none) {
                 continue;
             }
             let postings = PhrasePostings::new(
-                &searcher,
+                searcher,
                 text_fields[ph.field],
                 &ph.stems,
                 segment_ids.clone(),
@@ -432,7 +476,7 @@ impl Engine {
             )?;
             *slot = Some(StoredPhrase(Arc::new(postings)));
         }
-        Ok(engine)
+        Ok(())
     }
 
     /// Tantivy's document frequency of `stem` in `field`, if both are ours.
@@ -730,20 +774,10 @@ impl Engine {
                 resp.abstained = false;
                 resp.answer = Some(self.answer(&searcher, &q, top));
             }
-            Verdict::Missing(want) => {
-                resp.gap = Some(Gap {
-                    message: format!("The guides don't give {} for that.", want.missing()),
-                    want: Some(want),
-                    entry: None,
-                });
-            }
+            Verdict::Missing(want) => resp.gap = Some(Gap::missing(want)),
             Verdict::NotCovered => {
-                let d = &self.docs[top.ord as usize];
-                resp.gap = Some(Gap {
-                    message: self.answer(&searcher, &q, top).snippet,
-                    want: None,
-                    entry: Some(d.id.clone()),
-                });
+                let answer = self.answer(&searcher, &q, top);
+                resp.gap = Some(Gap::not_covered(answer));
             }
             Verdict::Abstain => {}
         }
@@ -868,20 +902,8 @@ impl Engine {
                 })
             })
             .collect();
-        // How far each candidate's meaning stands above the best of the others.
-        let (mut first, mut second) = (f32::MIN, f32::MIN);
-        for c in &ranked {
-            let s = c.features.semantic;
-            if s > first {
-                (first, second) = (s, first);
-            } else if s > second {
-                second = s;
-            }
-        }
+        set_semantic_margins(&mut ranked);
         for c in &mut ranked {
-            let s = c.features.semantic;
-            let other = if s >= first { second } else { first };
-            c.features.semantic_margin = if other == f32::MIN { s } else { s - other };
             c.confidence = q.scoring.confidence(&c.features);
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
@@ -1166,6 +1188,24 @@ struct Surface {
 
 /// The set of a word's characters, folded onto 64 bits: a character of one
 /// word whose bit the other lacks is missing from it, and costs an edit.
+/// How far each candidate's meaning stands above the best of the others.
+fn set_semantic_margins(ranked: &mut [Candidate]) {
+    let (mut first, mut second) = (f32::MIN, f32::MIN);
+    for c in ranked.iter() {
+        let s = c.features.semantic;
+        if s > first {
+            (first, second) = (s, first);
+        } else if s > second {
+            second = s;
+        }
+    }
+    for c in ranked {
+        let s = c.features.semantic;
+        let other = if s >= first { second } else { first };
+        c.features.semantic_margin = if other == f32::MIN { s } else { s - other };
+    }
+}
+
 fn letters(word: impl Iterator<Item = char>) -> u64 {
     word.fold(0, |set, c| set | 1 << (c as u32 % 64))
 }
