@@ -329,6 +329,42 @@ fn ask_json_has_the_documented_shape_and_plain_snippet() {
 }
 
 #[test]
+fn ask_json_says_what_the_guides_leave_out_instead_of_answering_a_neighbour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ask = |q: &str| -> Value {
+        let o = careerbot(&["--index", s(tmp.path()), "ask", "--json", q], None);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(stdout(&o).trim()).unwrap()
+    };
+    // An entry that states the gap speaks for itself, and is not offered
+    // again as related.
+    let v = ask("how much does the rhit exam cost");
+    assert_eq!(v["abstained"], true, "{v}");
+    assert!(v["answer"].is_null(), "{v}");
+    assert_eq!(v["gap"]["entry"], "cert-fees-pass-marks", "{v}");
+    assert!(
+        v["gap"]["message"].as_str().unwrap().contains("AHIMA"),
+        "{v}"
+    );
+    assert!(v["gap"].get("want").is_none(), "{v}");
+    let related = v["related"].as_array().unwrap();
+    assert!(
+        related.iter().all(|r| r["id"] != "cert-fees-pass-marks"),
+        "{v}"
+    );
+    // A kind of fact no close entry holds is named, not guessed.
+    let v = ask("how much does an ehr vendor certification cost");
+    assert_eq!(v["abstained"], true, "{v}");
+    assert_eq!(v["gap"]["want"], "cost", "{v}");
+    assert_eq!(
+        v["gap"]["message"],
+        "The guides don't give a cost for that."
+    );
+    // An answer carries no gap.
+    assert!(ask("can i work from home").get("gap").is_none());
+}
+
+#[test]
 fn ask_carries_the_lookup_figures_for_a_clear_salary_or_cert_question() {
     let tmp = tempfile::tempdir().unwrap();
     let ask = |q: &str| -> Value {
