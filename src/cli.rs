@@ -417,14 +417,20 @@ fn print_answer(asked: &Asked) {
             s.rank_missing_facts
         );
         println!(
-            "confidence = σ({} + {}×coverage + {}×phrasing + {}×semantic + {}×margin + {}×bm25); answers from {}",
+            "confidence = σ({} + {}×coverage + {}×phrasing + {}×semantic + {}×margin + {}×bm25 + {}×worst miss + {}×unknown); answers from {}",
             s.conf_bias,
             s.conf_coverage,
             s.conf_phrasing,
             s.conf_semantic,
             s.conf_semantic_margin,
             s.conf_bm25,
+            s.conf_worst_miss,
+            s.conf_unknown,
             s.min_confidence
+        );
+        println!(
+            "a candidate lacking the fact asked for still answers at phrasing ≥ {}",
+            s.stated_phrasing
         );
         for c in &x.candidates {
             let f = &c.features;

@@ -130,7 +130,7 @@ pub fn want(question: &str) -> Option<Want> {
     {
         return Some(Want::Duration);
     }
-    if has(PAY) || (how_much && has(&["make", "makes", "making"])) {
+    if asks_pay(&words, how_much) {
         return Some(Want::Pay);
     }
     if after("how", &["many"]) {
@@ -140,6 +140,51 @@ pub fn want(question: &str) -> Option<Want> {
         return Some(Want::Rate);
     }
     None
+}
+
+/// Whether a question asks what a job pays, as a figure: "how much do
+/// coders make", "rhit salary", not who pays for something ("does my
+/// employer pay for ceus"), nor a yes-or-no or a comparison about pay
+/// ("does the rhit raise pay", "do remote jobs pay less"), which the
+/// guides answer in words.
+fn asks_pay(words: &[&str], how_much: bool) -> bool {
+    let pay_word = words.iter().enumerate().any(|(i, w)| {
+        PAY.contains(w) && !matches!(words.get(i + 1), Some(&("for" | "by" | "off")))
+    });
+    let makes = how_much
+        && words
+            .iter()
+            .any(|w| matches!(*w, "make" | "makes" | "making"));
+    if !(pay_word || makes) {
+        return false;
+    }
+    if how_much {
+        return true;
+    }
+    const YES_NO: &[&str] = &[
+        "do", "does", "did", "is", "are", "can", "could", "will", "would", "should", "was", "were",
+        "has", "have",
+    ];
+    const COMPARED: &[&str] = &[
+        "more",
+        "less",
+        "higher",
+        "lower",
+        "increase",
+        "increases",
+        "raise",
+        "raises",
+        "boost",
+        "bump",
+        "besides",
+        "depend",
+        "depends",
+        "affect",
+        "affects",
+        "cut",
+    ];
+    let yes_no = words.first().is_some_and(|w| YES_NO.contains(w));
+    !yes_no && !words.iter().any(|w| COMPARED.contains(w))
 }
 
 /// The kinds of facts `text` holds.
@@ -159,14 +204,25 @@ pub fn facts(text: &str) -> Facts {
             }
         }
     }
-    // Pound and euro signs are more than one byte.
-    if lower.contains(['£', '€']) {
+    // Pound, euro, rupee and yen signs are more than one byte.
+    if lower.contains(['£', '€', '₹', '¥']) {
         f |= Facts::MONEY.0;
     }
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
+    // A currency written as a word beside a figure: "CAD 40,000", "60,000 dirhams".
+    const CURRENCIES: &[&str] = &[
+        "usd", "cad", "aud", "nzd", "sgd", "gbp", "eur", "inr", "aed", "chf", "jpy", "rs",
+        "dollars", "pounds", "euros", "rupees", "dirhams", "lakh", "lakhs",
+    ];
+    let figure = |w: &str| w.bytes().all(|c| c.is_ascii_digit());
+    if words.windows(2).any(|p| {
+        CURRENCIES.contains(&p[0]) && figure(p[1]) || figure(p[0]) && CURRENCIES.contains(&p[1])
+    }) {
+        f |= Facts::MONEY.0;
+    }
     const AMOUNTS: &[&str] = &[
         "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
         "eleven", "twelve", "fifteen", "eighteen", "twenty", "thirty", "few", "several", "couple",
@@ -208,6 +264,15 @@ mod tests {
             ),
             ("how fast is the field growing", None),
             ("who pays for epic certs", None),
+            ("does my employer pay for ceus", None),
+            ("are ceus paid by the employer", None),
+            ("does rhit increase pay", None),
+            ("do remote hit jobs pay less", None),
+            ("how much more do certified techs make", Some(Want::Pay)),
+            (
+                "Health Information Technician Salary in Canada",
+                Some(Want::Pay),
+            ),
             ("do i need a cs degree?", None),
             ("rhit vs rhia", None),
         ];
@@ -221,6 +286,9 @@ mod tests {
         let f = facts("Technicians earn $48,640 a year; it takes 2 years.");
         assert!(f.holds(Facts::MONEY) && f.holds(Facts::DURATION) && f.holds(Facts::NUMBER));
         assert!(facts("Salaries run €30,000-€45,000.").holds(Facts::MONEY));
+        assert!(facts("CAD 40,000 to CAD 55,000 a year.").holds(Facts::MONEY));
+        assert!(facts("About 60,000 dirhams.").holds(Facts::MONEY));
+        assert!(!facts("Rs and 40 other things.").holds(Facts::MONEY));
         assert!(facts("Most people study for a few weeks.").holds(Facts::DURATION));
         assert!(facts("Nine to twelve months.").holds(Facts::DURATION));
         let none = facts("The guides do not say.");

@@ -927,8 +927,9 @@ impl Engine {
         if d.not_covered {
             return Verdict::NotCovered;
         }
+        let stated = top.features.phrasing >= q.scoring.stated_phrasing;
         match q.want {
-            Some(want) if !top.features.facts_ok => Verdict::Missing(want),
+            Some(want) if !top.features.facts_ok && !stated => Verdict::Missing(want),
             _ => Verdict::Answer,
         }
     }

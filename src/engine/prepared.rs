@@ -35,7 +35,7 @@ use crate::index::{Citation, Fields};
 pub const FILE: &str = "engine.bin";
 const MAGIC: &[u8; 8] = b"cbengin2";
 /// The version of this file's format and of what [`prepare`] computes.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 pub struct Prepared {
     /// Segment ids and sizes, in the searcher's order.

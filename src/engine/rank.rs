@@ -59,6 +59,11 @@ pub struct Scoring {
     pub min_confidence: f32,
     /// Other candidates at or above this confidence are offered as related.
     pub related_min: f32,
+    /// A candidate one of whose phrasings the question matches at least
+    /// this closely answers it even without the kind of fact asked for:
+    /// the knowledge base states that question ("remote hit pay" is
+    /// answered in words, not figures).
+    pub stated_phrasing: f32,
 }
 
 pub const SCORING: Scoring = Scoring {
@@ -79,6 +84,7 @@ pub const SCORING: Scoring = Scoring {
     conf_unknown: -2.175,
     min_confidence: 0.5,
     related_min: 0.15,
+    stated_phrasing: 0.95,
 };
 
 /// The engine before its semantic stage (careerbot 2026-11-23): lexical
@@ -104,6 +110,7 @@ pub const LEXICAL: Scoring = Scoring {
     min_confidence: 0.5,
     // 0.25 on the old linear scale.
     related_min: 0.076,
+    stated_phrasing: 0.95,
 };
 
 impl Scoring {
