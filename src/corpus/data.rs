@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Serialize;
-use toml::Value;
+use toml::de::DeValue;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::markdown::is_slug;
-use super::tomlx::{Fields, TomlText, array_of_tables, backticked};
+use super::tomlx::{Fields, Table, TomlText, array_of_tables, backticked};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Source {
@@ -48,11 +48,9 @@ pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeM
     };
     let mut out = BTreeMap::new();
     for (key, v) in &root {
-        let line = text
-            .lines()
-            .position(|l| l.trim() == format!("[{key}]"))
-            .map_or(1, |i| i + 1);
-        let Value::Table(t) = v else {
+        let line = doc.line(key.span());
+        let key: &str = key.get_ref();
+        let DeValue::Table(t) = v.get_ref() else {
             diags.push(
                 Diagnostic::error(path, line, format!("`{key}` must be a table `[{key}]`"))
                     .with_hint("each source is a `[key]` table with title, publisher and date"),
@@ -63,59 +61,61 @@ pub fn parse_sources(path: &Path, text: &str, diags: &mut Diagnostics) -> BTreeM
             diags.push(Diagnostic::error(
                 path,
                 line,
-                format!("source key `{key}` is not a slug"),
+                format!("source `{key}` is not a slug"),
             ));
         }
         let f = Fields::new(&doc, t, line, format!("source `{key}`"));
-        f.deny_unknown(
-            &[
-                "title",
-                "publisher",
-                "date",
-                "label",
-                "aliases",
-                "url",
-                "note",
-            ],
-            diags,
-        );
-        let (title, publisher, date) = (
-            f.req_str("title", diags),
-            f.req_str("publisher", diags),
-            f.req_str("date", diags),
-        );
-        // An invalid date is reported and the source is not loaded.
-        let date = date.filter(|d| {
-            let ok = valid_date(d);
-            if !ok {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        f.line_of_key("date"),
-                        format!("date `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD"),
-                    )
-                    .with_hint("e.g. `date = \"2026-05-10\"`"),
-                );
-            }
-            ok
-        });
-        if let (Some(title), Some(publisher), Some(date)) = (title, publisher, date) {
-            out.insert(
-                key.clone(),
-                Source {
-                    key: key.clone(),
-                    title,
-                    publisher,
-                    date,
-                    label: f.opt_str("label", diags),
-                    aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
-                    url: f.opt_str("url", diags),
-                    note: f.opt_str("note", diags),
-                },
-            );
+        if let Some(source) = parse_source(&f, key, diags) {
+            out.insert(key.to_string(), source);
         }
     }
     out
+}
+
+const SOURCE_KEYS: &[&str] = &[
+    "title",
+    "publisher",
+    "date",
+    "label",
+    "aliases",
+    "url",
+    "note",
+];
+
+/// One `[key]` table of sources.toml; `None` when a required key is missing
+/// or the date is invalid.
+fn parse_source(f: &Fields<'_, '_>, key: &str, diags: &mut Diagnostics) -> Option<Source> {
+    f.deny_unknown(SOURCE_KEYS, diags);
+    let (title, publisher, date) = (
+        f.req_str("title", diags),
+        f.req_str("publisher", diags),
+        f.req_str("date", diags),
+    );
+    // An invalid date is reported and the source is not loaded.
+    let date = date.filter(|d| {
+        let ok = valid_date(d);
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    f.path(),
+                    f.line_of_key("date"),
+                    format!("date `{d}` is not YYYY, YYYY-MM or YYYY-MM-DD"),
+                )
+                .with_hint("e.g. `date = \"2026-05-10\"`"),
+            );
+        }
+        ok
+    });
+    Some(Source {
+        key: key.to_string(),
+        title: title?,
+        publisher: publisher?,
+        date: date?,
+        label: f.opt_str("label", diags),
+        aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
+        url: f.opt_str("url", diags),
+        note: f.opt_str("note", diags),
+    })
 }
 
 fn valid_date(d: &str) -> bool {
@@ -138,54 +138,30 @@ pub fn parse_synonyms(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<V
     let Some(root) = doc.parse(diags) else {
         return Vec::new();
     };
-    for key in root.keys().filter(|k| *k != "group") {
-        diags.push(
-            Diagnostic::error(
-                path,
-                doc.key_line(key, 1),
-                format!("unknown key `{key}` in synonyms"),
-            )
-            .with_hint("write each group as `[[group]]` with `words = [...]`"),
-        );
-    }
+    deny_unknown_tables(
+        &doc,
+        &root,
+        &["group"],
+        ("key", "synonyms"),
+        "write each group as `[[group]]` with `words = [...]`",
+        diags,
+    );
+    let tables = array_of_tables(&doc, &root, "group", diags);
     let mut groups = Vec::new();
+    // Each word's group, by index into `tables`.
     let mut owner: HashMap<String, usize> = HashMap::new();
-    for (i, t) in array_of_tables(&doc, &root, "group", diags)
-        .into_iter()
-        .enumerate()
-    {
-        let line = doc.array_table_line("group", i);
+    for (i, &(line, t)) in tables.iter().enumerate() {
         let f = Fields::new(&doc, t, line, "synonym group");
-        f.deny_unknown(&["words"], diags);
-        let Some(words) = f.str_list("words", false, diags) else {
-            if !t.contains_key("words") {
-                f.req_str("words", diags);
-            }
+        let Some(words) = group_words(&f, diags) else {
             continue;
         };
-        let words: Vec<String> = words
-            .iter()
-            .map(|w| normalize_phrase(w))
-            .filter(|w| !w.is_empty())
-            .collect();
-        if words.len() < 2 {
-            diags.push(
-                Diagnostic::error(path, line, "synonym group needs at least two words").with_hint(
-                    "a group lists words that mean the same, e.g. [\"wfh\", \"remote\"]",
-                ),
-            );
-            continue;
-        }
         let mut dedup = Vec::new();
         for w in words {
             if let Some(&other) = owner.get(&w) {
                 let msg = if other == i {
                     format!("`{w}` appears twice in this group")
                 } else {
-                    format!(
-                        "`{w}` is already in the group at line {}",
-                        doc.array_table_line("group", other)
-                    )
+                    format!("`{w}` is already in the group at line {}", tables[other].0)
                 };
                 diags.push(
                     Diagnostic::error(path, f.line_of_key("words"), msg)
@@ -201,6 +177,54 @@ pub fn parse_synonyms(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<V
         }
     }
     groups
+}
+
+/// The normalised words of one `[[group]]`, at least two of them.
+fn group_words(f: &Fields<'_, '_>, diags: &mut Diagnostics) -> Option<Vec<String>> {
+    f.deny_unknown(&["words"], diags);
+    let Some(words) = f.str_list("words", false, diags) else {
+        if !f.has("words") {
+            f.req_str("words", diags);
+        }
+        return None;
+    };
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| normalize_phrase(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() < 2 {
+        diags.push(
+            Diagnostic::error(f.path(), f.line(), "synonym group needs at least two words")
+                .with_hint("a group lists words that mean the same, e.g. [\"wfh\", \"remote\"]"),
+        );
+        return None;
+    }
+    Some(words)
+}
+
+/// Reports every top-level key of a file other than `allowed`.
+fn deny_unknown_tables(
+    doc: &TomlText<'_>,
+    root: &Table<'_>,
+    allowed: &[&str],
+    (what, file): (&str, &str),
+    hint: &str,
+    diags: &mut Diagnostics,
+) {
+    for key in root.keys() {
+        let name: &str = key.get_ref();
+        if !allowed.contains(&name) {
+            diags.push(
+                Diagnostic::error(
+                    doc.path,
+                    doc.line(key.span()),
+                    format!("unknown {what} `{name}` in {file}"),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
 }
 
 /// Lowercase, words separated by single spaces, punctuation kept inside words.
@@ -314,16 +338,12 @@ pub struct Salaries {
 
 fn parse_named(
     doc: &TomlText<'_>,
-    root: &toml::Table,
+    root: &Table<'_>,
     kind: &str,
     diags: &mut Diagnostics,
 ) -> Vec<Named> {
     let mut out: Vec<Named> = Vec::new();
-    for (i, t) in array_of_tables(doc, root, kind, diags)
-        .into_iter()
-        .enumerate()
-    {
-        let line = doc.array_table_line(kind, i);
+    for (line, t) in array_of_tables(doc, root, kind, diags) {
         let f = Fields::new(doc, t, line, format!("[[{kind}]]"));
         f.deny_unknown(&["id", "name", "aliases"], diags);
         let (Some(id), Some(name)) = (f.req_str("id", diags), f.req_str("name", diags)) else {
@@ -351,227 +371,44 @@ fn parse_named(
     out
 }
 
+const SALARY_TABLES: &[&str] = &["role", "region", "figure", "geography"];
+const FIGURE_KEYS: &[&str] = &[
+    "role", "level", "label", "years", "stat", "low", "high", "value", "currency", "usd_low",
+    "usd_high", "usd", "region", "year", "source", "section", "note",
+];
+const GEOGRAPHY_KEYS: &[&str] = &[
+    "region", "places", "low_pct", "high_pct", "source", "section", "note",
+];
+
 pub fn parse_salaries(path: &Path, text: &str, diags: &mut Diagnostics) -> Salaries {
     let doc = TomlText::new(path, text, 1);
     let Some(root) = doc.parse(diags) else {
         return Salaries::default();
     };
-    const TOP: &[&str] = &["role", "region", "figure", "geography"];
-    for key in root.keys().filter(|k| !TOP.contains(&k.as_str())) {
-        diags.push(
-            Diagnostic::error(
-                path,
-                doc.key_line(key, 1),
-                format!("unknown table `{key}` in salaries"),
-            )
-            .with_hint(format!("allowed: {}", backticked(TOP))),
-        );
-    }
+    deny_unknown_tables(
+        &doc,
+        &root,
+        SALARY_TABLES,
+        ("table", "salaries"),
+        &format!("allowed: {}", backticked(SALARY_TABLES)),
+        diags,
+    );
     let roles = parse_named(&doc, &root, "role", diags);
     let regions = parse_named(&doc, &root, "region", diags);
-    let known = |list: &[Named], id: &str| list.iter().any(|n| n.id == id);
-
-    let mut figures = Vec::new();
-    for (i, t) in array_of_tables(&doc, &root, "figure", diags)
+    let figures = array_of_tables(&doc, &root, "figure", diags)
         .into_iter()
-        .enumerate()
-    {
-        let line = doc.array_table_line("figure", i);
-        let f = Fields::new(&doc, t, line, "[[figure]]");
-        f.deny_unknown(
-            &[
-                "role", "level", "label", "years", "stat", "low", "high", "value", "currency",
-                "usd_low", "usd_high", "usd", "region", "year", "source", "section", "note",
-            ],
-            diags,
-        );
-        let before = diags.0.len();
-        let role = f.req_str("role", diags);
-        if let Some(r) = &role
-            && !known(&roles, r)
-        {
-            let ids: Vec<&str> = roles.iter().map(|n| n.id.as_str()).collect();
-            diags.push(unknown_ref(&f, path, "role", r, &ids));
-        }
-        let region = f.req_str("region", diags);
-        if let Some(r) = &region
-            && !known(&regions, r)
-        {
-            let ids: Vec<&str> = regions.iter().map(|n| n.id.as_str()).collect();
-            diags.push(unknown_ref(&f, path, "region", r, &ids));
-        }
-        let level = f.req_str("level", diags).and_then(|l| {
-            let parsed = Level::parse(&l);
-            if parsed.is_none() {
-                let names: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
-                diags.push(unknown_ref(&f, path, "level", &l, &names));
-            }
-            parsed
-        });
-        let stat = f.req_str("stat", diags).and_then(|s| {
-            let parsed = Stat::NAMES.iter().find(|(n, _)| *n == s).map(|(_, st)| *st);
-            if parsed.is_none() {
-                let names: Vec<&str> = Stat::NAMES.iter().map(|(n, _)| *n).collect();
-                diags.push(unknown_ref(&f, path, "stat", &s, &names));
-            }
-            parsed
-        });
-        let currency = f.req_str("currency", diags);
-        if let Some(c) = &currency
-            && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
-        {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    f.line_of_key("currency"),
-                    format!("currency `{c}` is not an ISO code"),
-                )
-                .with_hint("use a three-letter code such as `USD`, `GBP`, `EUR`"),
-            );
-        }
-        let (low, high) = match stat {
-            Some(Stat::Range) => {
-                let low = f.opt_num("low", diags);
-                if low.is_none() && !t.contains_key("low") {
-                    f.req_str("low", diags);
-                }
-                (low, f.opt_num("high", diags))
-            }
-            Some(_) => {
-                let v = f.opt_num("value", diags);
-                if v.is_none() && !t.contains_key("value") {
-                    diags.push(
-                        Diagnostic::error(path, line, "[[figure]] is missing the required key `value`")
-                            .with_hint("a median, average, mean or top10 figure has `value`; a range has `low` and `high`"),
-                    );
-                }
-                (v, None)
-            }
-            None => (None, None),
-        };
-        if let (Some(l), Some(h)) = (low, high)
-            && l > h
-        {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    f.line_of_key("high"),
-                    format!("range low {l} exceeds its high {h}"),
-                )
-                .with_hint("swap `low` and `high`"),
-            );
-        }
-        let (usd_low, usd_high) = if t.contains_key("usd") {
-            (f.opt_num("usd", diags), None)
-        } else {
-            (f.opt_num("usd_low", diags), f.opt_num("usd_high", diags))
-        };
-        if let (Some(l), Some(h)) = (usd_low, usd_high)
-            && l > h
-        {
-            diags.push(Diagnostic::error(
-                path,
-                f.line_of_key("usd_high"),
-                format!("USD range low {l} exceeds its high {h}"),
-            ));
-        }
-        let source = f.req_str("source", diags);
-        let section = f.req_str("section", diags);
-        let (label, years, year, note) = (
-            f.opt_str("label", diags),
-            f.opt_str("years", diags),
-            f.opt_str("year", diags),
-            f.opt_str("note", diags),
-        );
-        if diags.0[before..].iter().any(Diagnostic::is_error) {
-            continue;
-        }
-        if let (
-            Some(role),
-            Some(level),
-            Some(stat),
-            Some(low),
-            Some(currency),
-            Some(region),
-            Some(source),
-            Some(section),
-        ) = (role, level, stat, low, currency, region, source, section)
-        {
-            figures.push(Figure {
-                role,
-                level,
-                label,
-                years,
-                stat,
-                low,
-                high,
-                currency,
-                usd_low,
-                usd_high,
-                region,
-                year,
-                source,
-                section,
-                note,
-                line,
-            });
-        }
-    }
-
-    let mut geography = Vec::new();
-    for (i, t) in array_of_tables(&doc, &root, "geography", diags)
+        .filter_map(|(line, t)| {
+            let f = Fields::new(&doc, t, line, "[[figure]]");
+            parse_figure(&f, &roles, &regions, diags)
+        })
+        .collect();
+    let geography = array_of_tables(&doc, &root, "geography", diags)
         .into_iter()
-        .enumerate()
-    {
-        let line = doc.array_table_line("geography", i);
-        let f = Fields::new(&doc, t, line, "[[geography]]");
-        f.deny_unknown(
-            &[
-                "region", "places", "low_pct", "high_pct", "source", "section", "note",
-            ],
-            diags,
-        );
-        let before = diags.0.len();
-        let region = f.req_str("region", diags);
-        if let Some(r) = &region
-            && !known(&regions, r)
-        {
-            let ids: Vec<&str> = regions.iter().map(|n| n.id.as_str()).collect();
-            diags.push(unknown_ref(&f, path, "region", r, &ids));
-        }
-        let places = f.req_str("places", diags);
-        let (low_pct, high_pct) = (f.opt_num("low_pct", diags), f.opt_num("high_pct", diags));
-        if let (Some(l), Some(h)) = (low_pct, high_pct)
-            && l > h
-        {
-            diags.push(Diagnostic::error(
-                path,
-                f.line_of_key("high_pct"),
-                format!("low_pct {l} exceeds high_pct {h}"),
-            ));
-        }
-        let (source, section, note) = (
-            f.req_str("source", diags),
-            f.req_str("section", diags),
-            f.opt_str("note", diags),
-        );
-        if diags.0[before..].iter().any(Diagnostic::is_error) {
-            continue;
-        }
-        if let (Some(region), Some(places), Some(source), Some(section)) =
-            (region, places, source, section)
-        {
-            geography.push(Geography {
-                region,
-                places,
-                low_pct,
-                high_pct,
-                source,
-                section,
-                note,
-            });
-        }
-    }
+        .filter_map(|(line, t)| {
+            let f = Fields::new(&doc, t, line, "[[geography]]");
+            parse_geography(&f, &regions, diags)
+        })
+        .collect();
     Salaries {
         roles,
         regions,
@@ -580,14 +417,207 @@ pub fn parse_salaries(path: &Path, text: &str, diags: &mut Diagnostics) -> Salar
     }
 }
 
-fn unknown_ref(
+/// One `[[figure]]`: reports every problem, returns it only when it has none.
+fn parse_figure(
     f: &Fields<'_, '_>,
-    path: &Path,
+    roles: &[Named],
+    regions: &[Named],
+    diags: &mut Diagnostics,
+) -> Option<Figure> {
+    f.deny_unknown(FIGURE_KEYS, diags);
+    let before = diags.0.len();
+    let role = known_id(f, "role", roles, diags);
+    let region = known_id(f, "region", regions, diags);
+    let level = f.req_str("level", diags).and_then(|l| {
+        let parsed = Level::parse(&l);
+        if parsed.is_none() {
+            let names: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
+            diags.push(unknown_ref(f, "level", &l, &names));
+        }
+        parsed
+    });
+    let stat = f.req_str("stat", diags).and_then(|s| {
+        let parsed = Stat::NAMES.iter().find(|(n, _)| *n == s).map(|(_, st)| *st);
+        if parsed.is_none() {
+            let names: Vec<&str> = Stat::NAMES.iter().map(|(n, _)| *n).collect();
+            diags.push(unknown_ref(f, "stat", &s, &names));
+        }
+        parsed
+    });
+    let currency = currency(f, diags);
+    let (low, high) = amount(f, stat, diags);
+    let (usd_low, usd_high) = usd_amount(f, diags);
+    let source = f.req_str("source", diags);
+    let section = f.req_str("section", diags);
+    let (label, years, year, note) = (
+        f.opt_str("label", diags),
+        f.opt_str("years", diags),
+        f.opt_str("year", diags),
+        f.opt_str("note", diags),
+    );
+    if diags.0[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(Figure {
+        role: role?,
+        level: level?,
+        label,
+        years,
+        stat: stat?,
+        low: low?,
+        high,
+        currency: currency?,
+        usd_low,
+        usd_high,
+        region: region?,
+        year,
+        source: source?,
+        section: section?,
+        note,
+        line: f.line(),
+    })
+}
+
+/// A required id that must be one of `known` (a role or a region).
+fn known_id(
+    f: &Fields<'_, '_>,
     key: &str,
-    value: &str,
-    known: &[&str],
-) -> Diagnostic {
-    let d = Diagnostic::error(path, f.line_of_key(key), format!("unknown {key} `{value}`"));
+    known: &[Named],
+    diags: &mut Diagnostics,
+) -> Option<String> {
+    let id = f.req_str(key, diags);
+    if let Some(id) = &id
+        && !known.iter().any(|n| n.id == *id)
+    {
+        let ids: Vec<&str> = known.iter().map(|n| n.id.as_str()).collect();
+        diags.push(unknown_ref(f, key, id, &ids));
+    }
+    id
+}
+
+/// The required three-letter ISO currency code.
+fn currency(f: &Fields<'_, '_>, diags: &mut Diagnostics) -> Option<String> {
+    let currency = f.req_str("currency", diags);
+    if let Some(c) = &currency
+        && !(c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        diags.push(
+            Diagnostic::error(
+                f.path(),
+                f.line_of_key("currency"),
+                format!("currency `{c}` is not an ISO code"),
+            )
+            .with_hint("use a three-letter code such as `USD`, `GBP`, `EUR`"),
+        );
+    }
+    currency
+}
+
+/// (low, high) of a range, or (value, None) of a single figure.
+fn amount(
+    f: &Fields<'_, '_>,
+    stat: Option<Stat>,
+    diags: &mut Diagnostics,
+) -> (Option<f64>, Option<f64>) {
+    let (low, high) = match stat {
+        Some(Stat::Range) => {
+            let low = f.opt_num("low", diags);
+            if low.is_none() && !f.has("low") {
+                f.req_str("low", diags);
+            }
+            (low, f.opt_num("high", diags))
+        }
+        Some(_) => {
+            let v = f.opt_num("value", diags);
+            if v.is_none() && !f.has("value") {
+                diags.push(
+                    Diagnostic::error(f.path(), f.line(), "[[figure]] is missing the required key `value`")
+                        .with_hint("a median, average, mean or top10 figure has `value`; a range has `low` and `high`"),
+                );
+            }
+            (v, None)
+        }
+        None => (None, None),
+    };
+    if let (Some(l), Some(h)) = (low, high)
+        && l > h
+    {
+        diags.push(
+            Diagnostic::error(
+                f.path(),
+                f.line_of_key("high"),
+                format!("range low {l} exceeds its high {h}"),
+            )
+            .with_hint("swap `low` and `high`"),
+        );
+    }
+    (low, high)
+}
+
+/// The figure in US dollars: `usd`, or `usd_low` and `usd_high`.
+fn usd_amount(f: &Fields<'_, '_>, diags: &mut Diagnostics) -> (Option<f64>, Option<f64>) {
+    let (usd_low, usd_high) = if f.has("usd") {
+        (f.opt_num("usd", diags), None)
+    } else {
+        (f.opt_num("usd_low", diags), f.opt_num("usd_high", diags))
+    };
+    if let (Some(l), Some(h)) = (usd_low, usd_high)
+        && l > h
+    {
+        diags.push(Diagnostic::error(
+            f.path(),
+            f.line_of_key("usd_high"),
+            format!("USD range low {l} exceeds its high {h}"),
+        ));
+    }
+    (usd_low, usd_high)
+}
+
+/// One `[[geography]]`: reports every problem, returns it only when it has none.
+fn parse_geography(
+    f: &Fields<'_, '_>,
+    regions: &[Named],
+    diags: &mut Diagnostics,
+) -> Option<Geography> {
+    f.deny_unknown(GEOGRAPHY_KEYS, diags);
+    let before = diags.0.len();
+    let region = known_id(f, "region", regions, diags);
+    let places = f.req_str("places", diags);
+    let (low_pct, high_pct) = (f.opt_num("low_pct", diags), f.opt_num("high_pct", diags));
+    if let (Some(l), Some(h)) = (low_pct, high_pct)
+        && l > h
+    {
+        diags.push(Diagnostic::error(
+            f.path(),
+            f.line_of_key("high_pct"),
+            format!("low_pct {l} exceeds high_pct {h}"),
+        ));
+    }
+    let (source, section, note) = (
+        f.req_str("source", diags),
+        f.req_str("section", diags),
+        f.opt_str("note", diags),
+    );
+    if diags.0[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(Geography {
+        region: region?,
+        places: places?,
+        low_pct,
+        high_pct,
+        source: source?,
+        section: section?,
+        note,
+    })
+}
+
+fn unknown_ref(f: &Fields<'_, '_>, key: &str, value: &str, known: &[&str]) -> Diagnostic {
+    let d = Diagnostic::error(
+        f.path(),
+        f.line_of_key(key),
+        format!("unknown {key} `{value}`"),
+    );
     match super::diag::closest(value, known.iter().copied()) {
         Some(c) => d.with_hint(format!("did you mean `{c}`?")),
         None => d.with_hint(format!("known: {}", backticked(known))),
@@ -614,98 +644,95 @@ pub struct Cert {
 
 pub const CERT_LEVELS: &[&str] = &["entry", "advanced", "coding", "vendor"];
 
+const CERT_KEYS: &[&str] = &[
+    "abbr",
+    "name",
+    "aliases",
+    "issuer",
+    "level",
+    "requirements",
+    "suits",
+    "leads_to",
+    "source",
+    "section",
+];
+
 pub fn parse_certs(path: &Path, text: &str, diags: &mut Diagnostics) -> Vec<Cert> {
     let doc = TomlText::new(path, text, 1);
     let Some(root) = doc.parse(diags) else {
         return Vec::new();
     };
-    for key in root.keys().filter(|k| *k != "cert") {
-        diags.push(
-            Diagnostic::error(
-                path,
-                doc.key_line(key, 1),
-                format!("unknown table `{key}` in certifications"),
-            )
-            .with_hint("write each credential as a `[[cert]]` table"),
-        );
-    }
+    deny_unknown_tables(
+        &doc,
+        &root,
+        &["cert"],
+        ("table", "certifications"),
+        "write each credential as a `[[cert]]` table",
+        diags,
+    );
     let mut out: Vec<Cert> = Vec::new();
-    for (i, t) in array_of_tables(&doc, &root, "cert", diags)
-        .into_iter()
-        .enumerate()
-    {
-        let line = doc.array_table_line("cert", i);
+    for (line, t) in array_of_tables(&doc, &root, "cert", diags) {
         let f = Fields::new(&doc, t, line, "[[cert]]");
-        f.deny_unknown(
-            &[
-                "abbr",
-                "name",
-                "aliases",
-                "issuer",
-                "level",
-                "requirements",
-                "suits",
-                "leads_to",
-                "source",
-                "section",
-            ],
-            diags,
-        );
-        let before = diags.0.len();
-        let abbr = f.req_str("abbr", diags);
-        let name = f.req_str("name", diags);
-        let issuer = f.req_str("issuer", diags);
-        let level = f.opt_str("level", diags);
-        if let Some(l) = &level
-            && !CERT_LEVELS.contains(&l.as_str())
-        {
-            diags.push(unknown_ref(&f, path, "level", l, CERT_LEVELS));
-        }
-        let sources = if t.contains_key("source") {
-            f.str_list("source", true, diags)
-        } else {
-            f.req_str("source", diags);
-            None
-        };
-        let section = f.req_str("section", diags);
-        for (k, v) in [("abbr", &abbr), ("name", &name)] {
-            if let Some(v) = v
-                && let Some(other) = out
-                    .iter()
-                    .find(|c| c.abbr.eq_ignore_ascii_case(v) || c.name.eq_ignore_ascii_case(v))
-            {
-                diags.push(Diagnostic::error(
-                    path,
-                    f.line_of_key(k),
-                    format!(
-                        "duplicate certification {k} `{v}` (also at line {})",
-                        other.line
-                    ),
-                ));
-            }
-        }
-        if diags.0[before..].iter().any(Diagnostic::is_error) {
-            continue;
-        }
-        if let (Some(abbr), Some(name), Some(issuer), Some(sources), Some(section)) =
-            (abbr, name, issuer, sources, section)
-        {
-            out.push(Cert {
-                abbr,
-                name,
-                aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
-                issuer,
-                level,
-                requirements: f.str_list("requirements", false, diags).unwrap_or_default(),
-                suits: f.opt_str("suits", diags),
-                leads_to: f.opt_str("leads_to", diags),
-                sources,
-                section,
-                line,
-            });
+        if let Some(cert) = parse_cert(&f, &out, diags) {
+            out.push(cert);
         }
     }
     out
+}
+
+/// One `[[cert]]`: reports every problem, duplicates of `earlier` included;
+/// returns it only when it has no error.
+fn parse_cert(f: &Fields<'_, '_>, earlier: &[Cert], diags: &mut Diagnostics) -> Option<Cert> {
+    f.deny_unknown(CERT_KEYS, diags);
+    let before = diags.0.len();
+    let abbr = f.req_str("abbr", diags);
+    let name = f.req_str("name", diags);
+    let issuer = f.req_str("issuer", diags);
+    let level = f.opt_str("level", diags);
+    if let Some(l) = &level
+        && !CERT_LEVELS.contains(&l.as_str())
+    {
+        diags.push(unknown_ref(f, "level", l, CERT_LEVELS));
+    }
+    let sources = if f.has("source") {
+        f.str_list("source", true, diags)
+    } else {
+        f.req_str("source", diags);
+        None
+    };
+    let section = f.req_str("section", diags);
+    for (k, v) in [("abbr", &abbr), ("name", &name)] {
+        if let Some(v) = v
+            && let Some(other) = earlier
+                .iter()
+                .find(|c| c.abbr.eq_ignore_ascii_case(v) || c.name.eq_ignore_ascii_case(v))
+        {
+            diags.push(Diagnostic::error(
+                f.path(),
+                f.line_of_key(k),
+                format!(
+                    "duplicate certification {k} `{v}` (also at line {})",
+                    other.line
+                ),
+            ));
+        }
+    }
+    if diags.0[before..].iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    Some(Cert {
+        abbr: abbr?,
+        name: name?,
+        issuer: issuer?,
+        sources: sources?,
+        section: section?,
+        aliases: f.str_list("aliases", false, diags).unwrap_or_default(),
+        level,
+        requirements: f.str_list("requirements", false, diags).unwrap_or_default(),
+        suits: f.opt_str("suits", diags),
+        leads_to: f.opt_str("leads_to", diags),
+        line: f.line(),
+    })
 }
 
 #[cfg(test)]
@@ -807,6 +834,39 @@ mod tests {
         assert_eq!(
             d,
             vec!["f.toml:7: error: duplicate role name `tech` (also `tech`)"]
+        );
+    }
+
+    #[test]
+    fn dotted_keys_are_reported_at_their_own_line() {
+        let (s, d) = run(
+            parse_sources,
+            "a.title = \"T\"\na.publisher = \"P\"\na.date = \"2019-13-01\"\na.lable = \"x\"\n",
+        );
+        assert!(s.is_empty());
+        assert_eq!(
+            d,
+            vec![
+                "f.toml:4: error: unknown key `lable` in source `a`\n  hint: did you mean `label`?",
+                "f.toml:3: error: date `2019-13-01` is not YYYY, YYYY-MM or YYYY-MM-DD\n  hint: e.g. `date = \"2026-05-10\"`",
+            ]
+        );
+    }
+
+    #[test]
+    fn inline_tables_are_reported_at_their_own_line() {
+        let figure = "{ role = \"tech\", level = \"entry\", stat = \"median\", value = 40000, currency = \"USD\", region = \"us\", source = \"q\", section = \"Pay\" }";
+        let text = format!(
+            "figure = [\n  {figure},\n  {},\n]\n\n{}",
+            figure.replace("\"tech\"", "\"tec\""),
+            &SAL[..SAL.find("[[figure]]").unwrap()]
+        );
+        let (s, d) = run(parse_salaries, &text);
+        assert_eq!(s.figures.len(), 1);
+        assert_eq!(s.figures[0].line, 2);
+        assert_eq!(
+            d,
+            vec!["f.toml:3: error: unknown role `tec`\n  hint: did you mean `tech`?"]
         );
     }
 

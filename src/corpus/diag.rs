@@ -112,18 +112,14 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Edit distance counting a swap of two neighbours as one edit (optimal
-/// string alignment), for "did you mean" hints and typo-tolerant lookups:
-/// "grwoth" is one edit from "growth".
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    edit_distance_within(&a, &b, usize::MAX, &mut Vec::new()).expect("no bound to exceed")
-}
-
-/// [`edit_distance`] of `a` and `b` when it is at most `max`, else `None`.
-/// Gives up once two consecutive rows are all over `max`: every later cell
-/// derives from those two rows plus at least one edit. `d` is scratch space
-/// for the table (the engine reuses one across its vocabulary).
+/// string alignment, `strsim::osa_distance`), for "did you mean" hints and
+/// typo-tolerant lookups ("grwoth" is one edit from "growth"), when it is at
+/// most `max`, else `None`. Bounded because it runs on what members type,
+/// against a whole vocabulary: callers cut the input and skip candidates
+/// whose length alone is over `max`, and this gives up once two consecutive
+/// rows are all over `max`: every later cell derives from those two rows
+/// plus at least one edit. `d` is scratch space for the table (the engine
+/// reuses one across its vocabulary). strsim has no bounded form.
 pub fn edit_distance_within(
     a: &[char],
     b: &[char],
@@ -188,6 +184,11 @@ mod tests {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 2), 2);
         assert_eq!(line_of("a\nb\nc", 99), 3);
+    }
+
+    /// The unbounded distance, from a well-kept crate, as the reference.
+    fn edit_distance(a: &str, b: &str) -> usize {
+        strsim::osa_distance(a, b)
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
-use super::diag::{Diagnostic, Diagnostics, closest, line_of};
-use super::tomlx::{Fields, TomlText};
+use toml::de::DeValue;
+
+use super::diag::{Diagnostic, Diagnostics, closest};
+use super::tomlx::{Fields, Table, TomlText, value};
 
 /// One question-and-answer file under `faq/entries/`.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,10 +133,10 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
     let question = f.req_str("question", diags);
     let aliases = f.str_list("aliases", false, diags).unwrap_or_default();
     let tags = f.str_list("tags", false, diags).unwrap_or_default();
-    let cites = if table.contains_key("cites") {
-        parse_cites(&doc, &f, fm, fm_line, diags)
+    let cites = if f.has("cites") {
+        parse_cites(&doc, &f, diags)
     } else {
-        shorthand_cites(&table, &f, diags)
+        shorthand_cites(&f, diags)
     };
     if let Some(id) = &id
         && !is_slug(id)
@@ -192,8 +194,8 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
 
 /// `source` (one key or a list) and `section`: every listed guide with
 /// that one section, each pair at the line of `section`.
-fn shorthand_cites(table: &toml::Table, f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Cite>> {
-    let sources = if table.contains_key("source") {
+fn shorthand_cites(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Cite>> {
+    let sources = if f.has("source") {
         f.str_list("source", true, diags)
     } else {
         f.req_str("source", diags);
@@ -227,13 +229,7 @@ fn shorthand_cites(table: &toml::Table, f: &Fields, diags: &mut Diagnostics) -> 
 
 /// `cites = [{ source = "...", section = "..." }, ...]`, each pair at its
 /// own line (from the TOML parser's spans).
-fn parse_cites(
-    doc: &TomlText,
-    f: &Fields,
-    fm: &str,
-    fm_line: usize,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Cite>> {
+fn parse_cites(doc: &TomlText, f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Cite>> {
     let key_line = f.line_of_key("cites");
     for other in ["source", "section"] {
         if f.has(other) {
@@ -250,7 +246,7 @@ fn parse_cites(
         }
     }
     let shape = "a list of `{ source = \"...\", section = \"...\" }`";
-    let Some(toml::Value::Array(items)) = f.get("cites") else {
+    let Some(DeValue::Array(items)) = f.item("cites").map(|i| i.get_ref()) else {
         diags.push(Diagnostic::error(
             doc.path,
             key_line,
@@ -266,23 +262,11 @@ fn parse_cites(
         );
         return None;
     }
-    #[derive(serde::Deserialize)]
-    struct Spans {
-        cites: Vec<toml::Spanned<toml::Value>>,
-    }
-    let lines: Vec<usize> = toml::from_str::<Spans>(fm)
-        .map(|s| {
-            s.cites
-                .iter()
-                .map(|c| fm_line + line_of(fm, c.span().start) - 1)
-                .collect()
-        })
-        .unwrap_or_default();
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
-    for (i, item) in items.iter().enumerate() {
-        let line = lines.get(i).copied().unwrap_or(key_line);
-        let toml::Value::Table(t) = item else {
+    for item in items.iter() {
+        let line = doc.line(item.span());
+        let DeValue::Table(t) = item.get_ref() else {
             diags.push(Diagnostic::error(
                 doc.path,
                 line,
@@ -291,52 +275,66 @@ fn parse_cites(
             ok = false;
             continue;
         };
-        for key in t.keys().filter(|k| !CITE_KEYS.contains(&k.as_str())) {
-            let d = Diagnostic::error(doc.path, line, format!("unknown key `{key}` in a cite"));
-            diags.push(match closest(key, CITE_KEYS.iter().copied()) {
-                Some(k) => d.with_hint(format!("did you mean `{k}`?")),
-                None => d.with_hint("a cite has `source` and `section` only"),
-            });
-            ok = false;
-        }
-        let mut field = |key: &str| match t.get(key) {
-            Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Some(toml::Value::String(_)) => {
-                diags.push(Diagnostic::error(
-                    doc.path,
-                    line,
-                    format!("the cite's `{key}` is empty"),
-                ));
-                None
-            }
-            Some(_) => {
-                diags.push(Diagnostic::error(
-                    doc.path,
-                    line,
-                    format!("the cite's `{key}` must be a string in double quotes"),
-                ));
-                None
-            }
-            None => {
-                diags.push(Diagnostic::error(
-                    doc.path,
-                    line,
-                    format!("a cite is missing `{key}`"),
-                ));
-                None
-            }
-        };
-        match (field("source"), field("section")) {
-            (Some(source), Some(section)) => out.push(Cite {
-                source,
-                section,
-                line,
-                source_line: line,
-            }),
-            _ => ok = false,
+        match parse_cite(doc, t, line, diags) {
+            Some(cite) => out.push(cite),
+            None => ok = false,
         }
     }
     ok.then_some(out)
+}
+
+/// One `{ source = "...", section = "..." }` of `cites`, at file line `line`.
+fn parse_cite(doc: &TomlText, t: &Table, line: usize, diags: &mut Diagnostics) -> Option<Cite> {
+    let mut ok = true;
+    for key in t.keys() {
+        let key: &str = key.get_ref();
+        if CITE_KEYS.contains(&key) {
+            continue;
+        }
+        let d = Diagnostic::error(doc.path, line, format!("unknown key `{key}` in a cite"));
+        diags.push(match closest(key, CITE_KEYS.iter().copied()) {
+            Some(k) => d.with_hint(format!("did you mean `{k}`?")),
+            None => d.with_hint("a cite has `source` and `section` only"),
+        });
+        ok = false;
+    }
+    let mut field = |key: &str| match t.get(key).map(value) {
+        Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Some(toml::Value::String(_)) => {
+            diags.push(Diagnostic::error(
+                doc.path,
+                line,
+                format!("the cite's `{key}` is empty"),
+            ));
+            None
+        }
+        Some(_) => {
+            diags.push(Diagnostic::error(
+                doc.path,
+                line,
+                format!("the cite's `{key}` must be a string in double quotes"),
+            ));
+            None
+        }
+        None => {
+            diags.push(Diagnostic::error(
+                doc.path,
+                line,
+                format!("a cite is missing `{key}`"),
+            ));
+            None
+        }
+    };
+    let (source, section) = (field("source"), field("section"));
+    if !ok {
+        return None;
+    }
+    Some(Cite {
+        source: source?,
+        section: section?,
+        line,
+        source_line: line,
+    })
 }
 
 /// Parses one guide file into its sections and its outline. Sections with
@@ -611,6 +609,16 @@ mod tests {
         assert_eq!(
             d[0],
             "e.md:4: error: unknown key `aliasses` in front matter\n  hint: did you mean `aliases`?"
+        );
+    }
+
+    #[test]
+    fn a_dotted_key_is_reported_at_its_own_line() {
+        let (e, d) = entry(&GOOD.replace("tags = [\"education\"]", "tags.main = \"education\""));
+        assert!(e.is_none());
+        assert_eq!(
+            d,
+            vec!["e.md:5: error: `tags` must be a list of strings, like [\"a\", \"b\"]"]
         );
     }
 

@@ -39,19 +39,6 @@ pub struct Corpus {
     pub files: usize,
 }
 
-impl Corpus {
-    /// A human-readable citation for a list of source keys: "Title (Publisher, date)".
-    pub fn cite(&self, keys: &[String]) -> String {
-        keys.iter()
-            .map(|k| match self.sources.get(k) {
-                Some(s) => format!("{} ({}, {})", s.title, s.publisher, s.date),
-                None => k.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 /// SHA-256 over the knowledge base's files: each file's relative path and
 /// bytes, each prefixed with its length so that no two different trees feed
 /// it the same bytes. A cryptographic hash, so that no crafted edit can keep

@@ -1,13 +1,28 @@
 //! Reading TOML the way moderators need it: every problem pinned to a line,
 //! unknown keys caught with a "did you mean" hint, wrong types named plainly.
+//!
+//! Lines come from the spans the `toml` crate's parser keeps for every key
+//! and value (`toml::de::DeTable`), so dotted keys (`a.b = 1`), inline
+//! tables and arrays of inline tables point at the right line too. Values
+//! are converted with `toml`'s own deserializer, so they read exactly as
+//! `toml::Value` would.
 
+use std::ops::Range;
 use std::path::Path;
 
-use toml::{Table, Value};
+use serde::Deserialize;
+use toml::Spanned;
+use toml::Value;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostic, Diagnostics, closest, line_of};
 
-/// A parsed TOML text plus what is needed to point diagnostics at lines.
+/// A table as parsed, every key and value with its span in the text.
+pub type Table<'i> = DeTable<'i>;
+/// A value as parsed, with its span in the text.
+pub type Item<'i> = Spanned<DeValue<'i>>;
+
+/// A TOML text plus what is needed to point diagnostics at lines.
 pub struct TomlText<'a> {
     pub path: &'a Path,
     text: &'a str,
@@ -25,9 +40,9 @@ impl<'a> TomlText<'a> {
     }
 
     /// Parses the text, reporting a syntax error at its line.
-    pub fn parse(&self, diags: &mut Diagnostics) -> Option<Table> {
-        match self.text.parse::<Table>() {
-            Ok(t) => Some(t),
+    pub fn parse(&self, diags: &mut Diagnostics) -> Option<Table<'a>> {
+        match DeTable::parse(self.text) {
+            Ok(t) => Some(t.into_inner()),
             Err(e) => {
                 let line = e.span().map_or(1, |s| line_of(self.text, s.start));
                 let msg = e.message().trim().trim_end_matches('.').to_string();
@@ -44,41 +59,30 @@ impl<'a> TomlText<'a> {
         }
     }
 
-    /// File line of `[[name]]` number `index` (0-based), or of the first line.
-    pub fn array_table_line(&self, name: &str, index: usize) -> usize {
-        let header = format!("[[{name}]]");
-        self.text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.trim() == header)
-            .nth(index)
-            .map_or(self.first_line, |(i, _)| self.first_line + i)
+    /// File line of a span of the text.
+    pub fn line(&self, span: Range<usize>) -> usize {
+        self.first_line + line_of(self.text, span.start) - 1
     }
 
-    /// File line of the first `key =` at or after file line `from`.
-    pub fn key_line(&self, key: &str, from: usize) -> usize {
-        let skip = from.saturating_sub(self.first_line);
-        self.text
-            .lines()
-            .enumerate()
-            .skip(skip)
-            .find(|(_, l)| {
-                let l = l.trim_start();
-                let rest = l
-                    .strip_prefix(key)
-                    .or_else(|| l.strip_prefix(&format!("\"{key}\"")));
-                rest.is_some_and(|r| r.trim_start().starts_with('='))
-            })
-            .map_or(from.max(self.first_line), |(i, _)| self.first_line + i)
+    /// File line of `key` in `table`, if it is there.
+    pub fn key_line(&self, table: &Table<'_>, key: &str) -> Option<usize> {
+        table.get_key_value(key).map(|(k, _)| self.line(k.span()))
     }
+}
+
+/// The value as `toml::Value` reads it.
+pub fn value(item: &Item<'_>) -> Value {
+    let de = ValueDeserializer::from(Spanned::new(item.span(), item.get_ref().clone()));
+    // Every parsed TOML value is a `toml::Value`.
+    Value::deserialize(de).expect("a parsed TOML value converts to toml::Value")
 }
 
 /// Typed access to one table (front matter, a `[[figure]]`, a source), with
 /// diagnostics at the right line for every missing key or wrong type.
 pub struct Fields<'a, 't> {
     doc: &'a TomlText<'t>,
-    table: &'a Table,
-    /// File line where this table starts; keys are looked up from here.
+    table: &'a Table<'t>,
+    /// File line where this table starts: missing keys are reported here.
     line: usize,
     what: String,
 }
@@ -86,7 +90,7 @@ pub struct Fields<'a, 't> {
 impl<'a, 't> Fields<'a, 't> {
     pub fn new(
         doc: &'a TomlText<'t>,
-        table: &'a Table,
+        table: &'a Table<'t>,
         line: usize,
         what: impl Into<String>,
     ) -> Self {
@@ -102,22 +106,34 @@ impl<'a, 't> Fields<'a, 't> {
         self.doc.path
     }
 
+    /// File line where this table starts.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.table.contains_key(key)
     }
 
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.table.get(key).map(value)
+    }
+
+    /// The parsed item under `key`, spans included.
+    pub fn item(&self, key: &str) -> Option<&'a Item<'t>> {
         self.table.get(key)
     }
 
+    /// File line of `key`, or of the table when the key is absent.
     pub fn line_of_key(&self, key: &str) -> usize {
-        self.doc.key_line(key, self.line)
+        self.doc.key_line(self.table, key).unwrap_or(self.line)
     }
 
     /// Reports every key not in `allowed`, with the closest allowed key as a hint.
     pub fn deny_unknown(&self, allowed: &[&str], diags: &mut Diagnostics) {
         for key in self.table.keys() {
-            if !allowed.contains(&key.as_str()) {
+            let key: &str = key.get_ref();
+            if !allowed.contains(&key) {
                 let mut d = Diagnostic::error(
                     self.doc.path,
                     self.line_of_key(key),
@@ -149,7 +165,7 @@ impl<'a, 't> Fields<'a, 't> {
     }
 
     pub fn opt_str(&self, key: &str, diags: &mut Diagnostics) -> Option<String> {
-        match self.table.get(key)? {
+        match self.get(key)? {
             Value::String(s) if s.trim().is_empty() => {
                 diags.push(Diagnostic::error(
                     self.doc.path,
@@ -167,7 +183,7 @@ impl<'a, 't> Fields<'a, 't> {
     }
 
     pub fn req_str(&self, key: &str, diags: &mut Diagnostics) -> Option<String> {
-        if !self.table.contains_key(key) {
+        if !self.has(key) {
             self.missing(key, diags);
             return None;
         }
@@ -181,7 +197,7 @@ impl<'a, 't> Fields<'a, 't> {
         lenient: bool,
         diags: &mut Diagnostics,
     ) -> Option<Vec<String>> {
-        match self.table.get(key)? {
+        match self.get(key)? {
             Value::String(s) if lenient => Some(vec![s.trim().to_string()]),
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -211,9 +227,9 @@ impl<'a, 't> Fields<'a, 't> {
     }
 
     pub fn opt_num(&self, key: &str, diags: &mut Diagnostics) -> Option<f64> {
-        match self.table.get(key)? {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Float(f) if f.is_finite() => Some(*f),
+        match self.get(key)? {
+            Value::Integer(i) => Some(i as f64),
+            Value::Float(f) if f.is_finite() => Some(f),
             _ => {
                 self.wrong_type(key, "a number", diags);
                 None
@@ -230,36 +246,30 @@ pub fn backticked(items: &[&str]) -> String {
         .join(", ")
 }
 
-/// Reads `[[name]]` arrays of tables from a whole-file TOML table.
-pub fn array_of_tables<'a>(
-    doc: &TomlText<'_>,
-    root: &'a Table,
+/// Reads the `[[name]]` array of tables (or an array of inline tables) of a
+/// whole-file table: each table with the file line where it starts.
+pub fn array_of_tables<'a, 't>(
+    doc: &TomlText<'t>,
+    root: &'a Table<'t>,
     name: &str,
     diags: &mut Diagnostics,
-) -> Vec<&'a Table> {
-    match root.get(name) {
+) -> Vec<(usize, &'a Table<'t>)> {
+    let must = || format!("`{name}` must be written as `[[{name}]]` tables");
+    match root.get(name).map(|v| (v, v.get_ref())) {
         None => Vec::new(),
-        Some(Value::Array(items)) => items
+        Some((_, DeValue::Array(items))) => items
             .iter()
-            .enumerate()
-            .filter_map(|(i, v)| match v {
-                Value::Table(t) => Some(t),
+            .filter_map(|v| match v.get_ref() {
+                DeValue::Table(t) => Some((doc.line(v.span()), t)),
                 _ => {
-                    diags.push(Diagnostic::error(
-                        doc.path,
-                        doc.array_table_line(name, i),
-                        format!("`{name}` must be written as `[[{name}]]` tables"),
-                    ));
+                    diags.push(Diagnostic::error(doc.path, doc.line(v.span()), must()));
                     None
                 }
             })
             .collect(),
-        Some(_) => {
-            diags.push(Diagnostic::error(
-                doc.path,
-                doc.key_line(name, 1),
-                format!("`{name}` must be written as `[[{name}]]` tables"),
-            ));
+        Some((v, _)) => {
+            let line = doc.key_line(root, name).unwrap_or(doc.line(v.span()));
+            diags.push(Diagnostic::error(doc.path, line, must()));
             Vec::new()
         }
     }

@@ -1020,8 +1020,15 @@ async fn help_channel_answers_confident_questions_and_stays_silent_otherwise() {
         .await;
     assert_eq!(posted.body["embeds"][0]["title"], "Can I work remotely?");
     assert_eq!(posted.body["allowed_mentions"]["replied_user"], false);
-    // Give stray replies time to show up, then count.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every question handled (one answered, two under the bar) before
+    // counting: a stray reply would be posted by then.
+    eventually("the three help-channel questions handled", || async {
+        let m = bot.data.metrics.render();
+        (m.contains("careerbot_answers_total{command=\"help-channel\"} 1")
+            && m.contains("careerbot_abstentions_total{command=\"help-channel\"} 2"))
+        .then_some(())
+    })
+    .await;
     let posts: Vec<Request> = bot
         .fake
         .requests()

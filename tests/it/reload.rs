@@ -126,5 +126,14 @@ fn the_watcher_reloads_good_edits_and_rejects_broken_ones_by_itself() {
         PILOT.replace("Fly a lot.", "Train and fly."),
     )
     .unwrap();
-    wait_until("recovery", || live.last_error.lock().unwrap().is_none());
+    // Recovered, and serving the fixed text, not the last good one.
+    wait_until("recovery with the fixed entry served", || {
+        live.last_error.lock().unwrap().is_none()
+            && live
+                .get()
+                .engine
+                .ask("how do i become a pilot")
+                .answer
+                .is_some_and(|a| a.id == "pilot" && a.snippet == "Train and fly.")
+    });
 }
