@@ -78,29 +78,45 @@ fn strip_list_marker(t: &str) -> Option<&str> {
     None
 }
 
-/// Removes emphasis markers, inline code ticks and link targets.
+/// The text of one unit's inline Markdown, as pulldown-cmark reads it:
+/// emphasis markers, code ticks, link and image syntax go, their text
+/// stays; a `*` or `[` that marks nothing stays too, as do escapes'
+/// characters and entities' meanings.
 fn strip_inline(s: &str) -> String {
+    use pulldown_cmark::{Event, Parser};
     let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '*' | '`' => {}
-            '_' if (i == 0 || !chars[i - 1].is_alphanumeric())
-                || (i + 1 == chars.len() || !chars[i + 1].is_alphanumeric()) => {}
-            ']' if chars.get(i + 1) == Some(&'(') => {
-                // skip "(url)"
-                if let Some(end) = chars[i..].iter().position(|&c| c == ')') {
-                    i += end;
-                }
+    for event in Parser::new(&literal_start(s)) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
             }
-            '[' => {}
-            _ => out.push(c),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            _ => {}
         }
-        i += 1;
     }
     out
+}
+
+/// `s` with a backslash before what would make its start a block rather
+/// than text ("2019. A year", "> quote", "# tag", "- item", a code fence,
+/// an HTML block): a unit is one paragraph's, item's or cell's text.
+fn literal_start(s: &str) -> std::borrow::Cow<'_, str> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let hashes = s.bytes().take_while(|&b| b == b'#').count();
+    let spaced = |rest: &str| rest.is_empty() || rest.starts_with(char::is_whitespace);
+    let at = if digits > 0 {
+        s[digits..].starts_with(['.', ')']).then_some(digits)
+    } else if (1..=6).contains(&hashes) {
+        spaced(&s[hashes..]).then_some(0)
+    } else if s.starts_with(['-', '+', '*']) {
+        spaced(&s[1..]).then_some(0)
+    } else {
+        (s.starts_with(['>', '<']) || s.starts_with("```") || s.starts_with("~~~")).then_some(0)
+    };
+    match at {
+        Some(i) => format!("{}\\{}", &s[..i], &s[i..]).into(),
+        None => s.into(),
+    }
 }
 
 const ABBREVIATIONS: &[&str] = &[
@@ -302,5 +318,28 @@ mod tests {
             |_| 1.0,
         );
         assert!(s.starts_with("The top 10 percent earn over $78,000"), "{s}");
+    }
+
+    #[test]
+    fn inline_markdown_keeps_what_marks_nothing() {
+        for (md, text) in [
+            (
+                "**RHIT**: an [AHIMA](https://x) exam",
+                "RHIT: an AHIMA exam",
+            ),
+            ("*Pay* and `SQL` and _this_ one", "Pay and SQL and this one"),
+            (
+                "[sic] 5 * 3 = 15, snake_case stays",
+                "[sic] 5 * 3 = 15, snake_case stays",
+            ),
+            ("2019. The year", "2019. The year"),
+            ("> quoted", "> quoted"),
+            ("# not a heading", "# not a heading"),
+            ("**Bold** start", "Bold start"),
+            ("--- dashes", "--- dashes"),
+            ("AT&amp;T \\*literal\\*", "AT&T *literal*"),
+        ] {
+            assert_eq!(strip_inline(md), text, "{md}");
+        }
     }
 }
