@@ -358,7 +358,7 @@ pub fn parse_guide(
     let mut headings: Vec<String> = Vec::new();
     let mut current: Option<(usize, String)> = None; // (line, text)
     let mut titles = 0;
-    let mut in_code = false;
+    let atx = atx_headings(body);
     let flush =
         |headings: &[String], current: &mut Option<(usize, String)>, out: &mut Vec<Section>| {
             if let Some((line, text)) = current.take()
@@ -377,11 +377,7 @@ pub fn parse_guide(
         };
     for (i, raw) in body.lines().enumerate() {
         let line = body_line + i;
-        if raw.trim_start().starts_with("```") {
-            in_code = !in_code;
-        }
-        let level = if in_code { 0 } else { heading_level(raw) };
-        if level == 0 {
+        let Some((level, title)) = atx.get(&i) else {
             match &mut current {
                 Some((_, t)) => {
                     t.push_str(raw);
@@ -399,9 +395,9 @@ pub fn parse_guide(
                 }
             }
             continue;
-        }
+        };
+        let (level, title) = (*level, title.clone());
         flush(&headings, &mut current, &mut sections);
-        let title = raw.trim_start_matches('#').trim().to_string();
         if title.is_empty() {
             diags.push(Diagnostic::error(path, line, "empty heading"));
             continue;
@@ -475,14 +471,34 @@ pub fn parse_guide(
     Some((sections, outline))
 }
 
-/// `#` count of an ATX heading line, 0 for anything else.
-fn heading_level(line: &str) -> usize {
-    let hashes = line.bytes().take_while(|&b| b == b'#').count();
-    if (1..=6).contains(&hashes) && line[hashes..].starts_with([' ', '\t']) {
-        hashes
-    } else {
-        0
+/// The ATX (`#`) headings of a Markdown body as pulldown-cmark reads them,
+/// by 0-based line: level and text. Lines in code blocks are not headings;
+/// setext headings (text underlined with `===` or `---`) are not read as
+/// headings, as a guide's sections are `#` headings only.
+fn atx_headings(body: &str) -> std::collections::HashMap<usize, (usize, String)> {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut out = std::collections::HashMap::new();
+    let mut open: Option<(usize, usize, String)> = None;
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) if body[range.clone()].starts_with('#') => {
+                let line = body[..range.start].matches('\n').count();
+                open = Some((line, level as usize, String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, title)) = &mut open {
+                    title.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((line, level, title)) = open.take() {
+                    out.insert(line, (level, title.trim().to_string()));
+                }
+            }
+            _ => {}
+        }
     }
+    out
 }
 
 pub fn slugify(s: &str) -> String {
@@ -715,5 +731,23 @@ mod tests {
             .is_none()
         );
         assert!(d.0.iter().any(|x| x.message == "guide has no headings"));
+    }
+
+    #[test]
+    fn headings_in_code_blocks_are_text_and_closing_hashes_go() {
+        let text = "+++\nsource = \"g\"\n+++\n# Guide\n\nIntro.\n\n~~~\n# not a heading\n~~~\n\n    # nor this\n\n## Pay ##\nText.\n";
+        let mut d = Diagnostics::default();
+        let (s, outline) = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
+        assert!(d.0.is_empty(), "{d}");
+        let heads: Vec<_> = outline
+            .headings
+            .iter()
+            .map(|h| (h.path.join(" › "), h.line))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![("Guide".to_string(), 4), ("Guide › Pay".to_string(), 14)]
+        );
+        assert!(s[0].body.contains("# not a heading"), "{:?}", s[0].body);
     }
 }

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
+use serde::{Deserialize, Serialize};
 use tantivy::postings::Postings;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -33,10 +34,12 @@ use crate::embed::Embedder;
 use crate::index::{Citation, Fields};
 
 pub const FILE: &str = "engine.bin";
-const MAGIC: &[u8; 8] = b"cbengin2";
+/// The file starts with these bytes, then [`Prepared`] in `postcard`.
+const MAGIC: &[u8; 8] = b"cbengin3";
 /// The version of this file's format and of what [`prepare`] computes.
 pub const FORMAT: u32 = 5;
 
+#[derive(Serialize, Deserialize)]
 pub struct Prepared {
     /// Segment ids and sizes, in the searcher's order.
     pub segments: Vec<(String, u32)>,
@@ -62,8 +65,10 @@ pub struct Prepared {
 
 /// Unit vectors stored as int8, each with its own scale: a quarter of the
 /// memory of `f32`, and cosines within about 0.01 of the exact ones.
+#[derive(Serialize, Deserialize)]
 pub struct Vectors {
     pub dims: usize,
+    #[serde(with = "i8_bytes")]
     pub values: Vec<i8>,
     pub scales: Vec<f32>,
 }
@@ -96,6 +101,7 @@ impl Vectors {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Doc {
     pub segment: u32,
     pub doc_id: DocId,
@@ -119,6 +125,7 @@ pub struct Doc {
 /// or `None` when a term of it is not in the segment at all.
 pub type SegmentHits = Option<Vec<(DocId, u32)>>;
 
+#[derive(Serialize, Deserialize)]
 pub struct Phrase {
     /// The field, as its position in [`text_fields`].
     pub field: usize,
@@ -359,82 +366,9 @@ fn phrase_postings(
 
 /// Writes `p` into the generation folder `dir`.
 pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
-    let mut o = Out(Vec::with_capacity(1 << 20));
-    o.0.extend_from_slice(MAGIC);
-    o.len(p.segments.len());
-    for (id, max_doc) in &p.segments {
-        o.str(id);
-        o.u32(*max_doc);
-    }
-    o.len(p.terms.len());
-    for ((stem, df), field_df) in p.terms.iter().zip(&p.field_df) {
-        o.str(stem);
-        o.u32(*df);
-        for &n in field_df {
-            o.u64(n);
-        }
-    }
-    o.len(p.surfaces.len());
-    for (word, id) in &p.surfaces {
-        o.str(word);
-        o.u32(*id);
-    }
-    o.len(p.stems.len());
-    for (word, stem) in &p.stems {
-        o.str(word);
-        o.str(stem);
-    }
-    o.len(p.docs.len());
-    for d in &p.docs {
-        o.u32(d.segment);
-        o.u32(d.doc_id);
-        for s in [&d.id, &d.kind, &d.title, &d.source] {
-            o.str(s);
-        }
-        o.len(d.citations.len());
-        for c in &d.citations {
-            for s in [&c.source, &c.guide, &c.title, &c.date, &c.section] {
-                o.str(s);
-            }
-        }
-        o.u32(u32::from(d.not_covered));
-        o.u32(u32::from(d.facts));
-        o.u32(d.terms_end);
-        o.u32(d.phrasings_end);
-    }
-    o.u32s(&p.doc_terms);
-    o.u32s(&p.phrasing_ends);
-    o.u32s(&p.phrasing_terms);
-    o.len(p.vectors.dims);
-    o.len(p.vectors.scales.len());
-    o.0.extend(p.vectors.values.iter().map(|&v| v as u8));
-    for &s in &p.vectors.scales {
-        o.0.extend_from_slice(&s.to_le_bytes());
-    }
-    o.len(p.phrases.len());
-    for ph in &p.phrases {
-        o.len(ph.field);
-        o.len(ph.stems.len());
-        for s in &ph.stems {
-            o.str(s);
-        }
-        o.len(ph.postings.len());
-        for seg in &ph.postings {
-            match seg {
-                None => o.u32(0),
-                Some(hits) => {
-                    o.u32(1);
-                    o.len(hits.len());
-                    for &(doc, count) in hits {
-                        o.u32(doc);
-                        o.u32(count);
-                    }
-                }
-            }
-        }
-    }
+    let bytes = postcard::to_extend(p, MAGIC.to_vec()).context("cannot encode the engine data")?;
     let path = dir.join(FILE);
-    std::fs::write(&path, &o.0).with_context(|| format!("cannot write `{}`", path.display()))
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 /// Reads what [`write`] wrote, checking that it is whole and consistent.
@@ -446,118 +380,87 @@ pub fn read(dir: &Path) -> Result<Prepared> {
 }
 
 fn parse(bytes: &[u8]) -> Result<Prepared> {
-    let mut i = In(bytes);
-    ensure!(i.take(MAGIC.len())? == MAGIC, "not an engine file");
-    let segments = i.list(|i| Ok((i.str()?, i.u32()?)))?;
-    let mut field_df = Vec::new();
-    let terms = i.list(|i| {
-        let term = (i.str()?, i.u32()?);
-        field_df.push([i.u64()?, i.u64()?, i.u64()?, i.u64()?, i.u64()?]);
-        Ok(term)
+    let body = bytes.strip_prefix(MAGIC).context("not an engine file")?;
+    let (p, rest) = postcard::take_from_bytes::<Prepared>(body).map_err(|e| match e {
+        postcard::Error::DeserializeUnexpectedEnd => anyhow::anyhow!("truncated"),
+        e => anyhow::anyhow!("malformed: {e}"),
     })?;
-    let n_terms = terms.len() as u32;
-    let term_ids = |ids: Vec<u32>| -> Result<Vec<u32>> {
-        ensure!(ids.iter().all(|&t| t < n_terms), "term id out of range");
-        Ok(ids)
-    };
-    let surfaces = i.list(|i| {
-        let word = i.str()?;
-        let id = i.u32()?;
-        ensure!(id < n_terms, "term id out of range");
-        Ok((word, id))
-    })?;
-    let stems = i.list(|i| Ok((i.str()?, i.str()?)))?;
-    let docs = i.list(|i| {
-        let (segment, doc_id) = (i.u32()?, i.u32()?);
-        ensure!(
-            segments.get(segment as usize).is_some_and(|s| doc_id < s.1),
-            "document address out of range"
-        );
-        Ok(Doc {
-            segment,
-            doc_id,
-            id: i.str()?,
-            kind: i.str()?,
-            title: i.str()?,
-            source: i.str()?,
-            citations: i.list(|i| {
-                Ok(Citation {
-                    source: i.str()?,
-                    guide: i.str()?,
-                    title: i.str()?,
-                    date: i.str()?,
-                    section: i.str()?,
-                })
-            })?,
-            not_covered: i.u32()? != 0,
-            facts: u8::try_from(i.u32()?).context("facts out of range")?,
-            terms_end: i.u32()?,
-            phrasings_end: i.u32()?,
-        })
-    })?;
-    let doc_terms = term_ids(i.u32s()?)?;
-    let phrasing_ends = i.u32s()?;
-    let phrasing_terms = term_ids(i.u32s()?)?;
-    let vectors = {
-        let dims = i.len()?;
-        let n = i.len()?;
-        ensure!(n == phrasing_ends.len(), "one vector per phrasing");
-        let values = i
-            .take(n.checked_mul(dims).context("length overflow")?)?
-            .iter()
-            .map(|&b| b as i8)
-            .collect();
-        let scales = i
-            .take(n.checked_mul(4).context("length overflow")?)?
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        Vectors {
-            dims,
-            values,
-            scales,
-        }
-    };
+    ensure!(rest.is_empty(), "trailing bytes");
+    validate(&p)?;
+    Ok(p)
+}
+
+/// What the engine indexes by without further checks is in range: term
+/// ids, document addresses, offsets, one vector per phrasing.
+fn validate(p: &Prepared) -> Result<()> {
+    let n_terms = p.terms.len();
+    let term = |&t: &u32| (t as usize) < n_terms;
     ensure!(
-        ordered(docs.iter().map(|d| d.terms_end), doc_terms.len())
-            && ordered(docs.iter().map(|d| d.phrasings_end), phrasing_ends.len())
-            && ordered(phrasing_ends.iter().copied(), phrasing_terms.len()),
+        p.field_df.len() == n_terms,
+        "one set of frequencies per term"
+    );
+    ensure!(
+        p.surfaces.iter().all(|(_, t)| term(t))
+            && p.doc_terms.iter().all(term)
+            && p.phrasing_terms.iter().all(term),
+        "term id out of range"
+    );
+    ensure!(
+        p.docs.iter().all(|d| {
+            p.segments
+                .get(d.segment as usize)
+                .is_some_and(|s| d.doc_id < s.1)
+        }),
+        "document address out of range"
+    );
+    ensure!(
+        ordered(p.docs.iter().map(|d| d.terms_end), p.doc_terms.len())
+            && ordered(
+                p.docs.iter().map(|d| d.phrasings_end),
+                p.phrasing_ends.len()
+            )
+            && ordered(p.phrasing_ends.iter().copied(), p.phrasing_terms.len()),
         "offsets out of order"
     );
-    let phrases = i.list(|i| {
-        let field = i.len()?;
-        ensure!(field < 5, "field out of range");
-        let stems = i.list(In::str)?;
-        let postings = i.list(|i| {
-            Ok(match i.u32()? {
-                0 => None,
-                _ => Some(i.list(|i| Ok((i.u32()?, i.u32()?)))?),
-            })
-        })?;
-        ensure!(
-            stems.len() > 1 && postings.len() == segments.len(),
-            "phrase does not match the segments"
-        );
-        Ok(Phrase {
-            field,
-            stems,
-            postings,
-        })
-    })?;
-    ensure!(i.0.is_empty(), "trailing bytes");
-    Ok(Prepared {
-        segments,
-        terms,
-        field_df,
-        surfaces,
-        stems,
-        docs,
-        doc_terms,
-        phrasing_ends,
-        phrasing_terms,
-        vectors,
-        phrases,
-    })
+    let v = &p.vectors;
+    ensure!(
+        v.scales.len() == p.phrasing_ends.len()
+            && v.scales.len().checked_mul(v.dims) == Some(v.values.len()),
+        "one vector per phrasing"
+    );
+    ensure!(
+        p.phrases
+            .iter()
+            .all(|ph| ph.field < 5 && ph.stems.len() > 1 && ph.postings.len() == p.segments.len()),
+        "phrase does not match the segments"
+    );
+    Ok(())
+}
+
+/// The vectors' int8 values as one byte string: copied in one piece, where
+/// a sequence would be decoded value by value (twice the load time).
+mod i8_bytes {
+    use serde::de::{Deserializer, Error, Visitor};
+    use serde::ser::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &[i8], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v.iter().map(|&x| x as u8).collect();
+        s.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i8>, D::Error> {
+        struct Bytes;
+        impl Visitor<'_> for Bytes {
+            type Value = Vec<i8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("int8 values as bytes")
+            }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<i8>, E> {
+                Ok(v.iter().map(|&x| x as i8).collect())
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
 }
 
 /// Whether consecutive ranges ending at `ends` stay within `0..len`.
@@ -568,74 +471,6 @@ fn ordered(ends: impl IntoIterator<Item = u32>, len: usize) -> bool {
         start = end;
         ok
     })
-}
-
-struct Out(Vec<u8>);
-
-impl Out {
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn len(&mut self, n: usize) {
-        self.u32(u32::try_from(n).expect("engine data fits 32-bit lengths"));
-    }
-    fn str(&mut self, s: &str) {
-        self.len(s.len());
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn u32s(&mut self, v: &[u32]) {
-        self.len(v.len());
-        for &x in v {
-            self.u32(x);
-        }
-    }
-}
-
-struct In<'a>(&'a [u8]);
-
-impl<'a> In<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        ensure!(n <= self.0.len(), "truncated");
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-    fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        let b = self.take(8)?;
-        Ok(u64::from_le_bytes(b.try_into()?))
-    }
-    fn len(&mut self) -> Result<usize> {
-        Ok(self.u32()? as usize)
-    }
-    fn str(&mut self) -> Result<String> {
-        let n = self.len()?;
-        Ok(std::str::from_utf8(self.take(n)?)?.to_string())
-    }
-    fn u32s(&mut self) -> Result<Vec<u32>> {
-        let n = self.len()?;
-        let b = self.take(n.checked_mul(4).context("length overflow")?)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect())
-    }
-    /// A count, then that many items; the count cannot claim more items
-    /// than bytes remain (each item is at least one byte).
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T>) -> Result<Vec<T>> {
-        let n = self.len()?;
-        ensure!(n <= self.0.len(), "truncated");
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(item(self)?);
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]
@@ -694,12 +529,22 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(parse(&bytes[..cut]).is_err(), "cut at {cut}");
         }
-        // The phrasing's term id sits 60 bytes before the end (the vectors
-        // take the next 14, the phrase the last 42).
-        let mut bad = bytes.clone();
-        let at = bad.len() - 60;
-        assert_eq!(bad[at..at + 4], 0u32.to_le_bytes());
-        bad[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
-        assert!(parse(&bad).is_err());
+        let err = |bytes: &[u8]| format!("{:#}", parse(bytes).err().unwrap());
+        assert_eq!(err(&bytes[..bytes.len() - 1]), "truncated");
+        // Another file, or an engine file of another format.
+        assert_eq!(err(b"PK\x03\x04 some zip"), "not an engine file");
+        assert_eq!(
+            err(&[b"cbengin2", &bytes[8..]].concat()),
+            "not an engine file"
+        );
+        let mut long = bytes.clone();
+        long.push(0);
+        assert_eq!(err(&long), "trailing bytes");
+        // Whole but inconsistent: a phrasing names a term that is not there.
+        let mut bad = parse(&bytes).unwrap();
+        bad.phrasing_terms[0] = 7;
+        write(&bad, dir.path()).unwrap();
+        let bytes = std::fs::read(dir.path().join(FILE)).unwrap();
+        assert_eq!(err(&bytes), "term id out of range");
     }
 }

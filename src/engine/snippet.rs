@@ -9,98 +9,56 @@ use super::query::Stems;
 /// Snippets stop growing past this many characters.
 const BUDGET: usize = 420;
 
-/// Markdown to plain sentences: list items, table rows and paragraphs become
-/// units; emphasis and link syntax go; units are split into sentences.
+/// Markdown to plain sentences, as pulldown-cmark reads it: paragraphs,
+/// headings, list items, code blocks and table rows (cells joined by
+/// " — ") become units; emphasis, code ticks and link syntax go, their
+/// text stays; units are split into sentences.
 pub fn sentences(md: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let mut units: Vec<String> = Vec::new();
-    let mut para = String::new();
-    let flush = |para: &mut String, units: &mut Vec<String>| {
-        if !para.trim().is_empty() {
-            units.push(std::mem::take(para).trim().to_string());
+    let mut unit = String::new();
+    let mut cells: Vec<String> = Vec::new();
+    let flush = |unit: &mut String, units: &mut Vec<String>| {
+        let t = unit.trim();
+        if !t.is_empty() {
+            units.push(t.to_string());
         }
-        para.clear();
+        unit.clear();
     };
-    for line in md.lines() {
-        let t = line.trim();
-        let item = strip_list_marker(t);
-        if t.is_empty()
-            || t.starts_with('#')
-            || t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
-        {
-            flush(&mut para, &mut units);
-            if let Some(h) = t.strip_prefix('#') {
-                let h = h.trim_start_matches('#').trim();
-                if !h.is_empty() {
-                    units.push(h.to_string());
+    for event in Parser::new_ext(md, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::Item | Tag::CodeBlock(_))
+            | Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::CodeBlock,
+            ) => flush(&mut unit, &mut units),
+            Event::Start(Tag::TableHead | Tag::TableRow) => {
+                flush(&mut unit, &mut units);
+                cells.clear();
+            }
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                cells.retain(|c| !c.is_empty());
+                if !cells.is_empty() {
+                    units.push(cells.join(" — "));
                 }
             }
-        } else if let Some(item) = item {
-            flush(&mut para, &mut units);
-            para.push_str(item);
-        } else if t.starts_with('|') {
-            flush(&mut para, &mut units);
-            let cells: Vec<&str> = t
-                .trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .collect();
-            units.push(cells.join(" — "));
-        } else {
-            if !para.is_empty() {
-                para.push(' ');
+            Event::End(TagEnd::TableCell) => {
+                cells.push(unit.trim().to_string());
+                unit.clear();
             }
-            para.push_str(t);
+            // Only a code block's text holds line breaks.
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                unit.push_str(&t.replace('\n', " "))
+            }
+            Event::SoftBreak | Event::HardBreak => unit.push(' '),
+            _ => {}
         }
     }
-    flush(&mut para, &mut units);
+    flush(&mut unit, &mut units);
     units
         .iter()
-        .map(|u| strip_inline(u))
-        .flat_map(|u| split_sentences(&u))
+        .flat_map(|u| split_sentences(u))
         .filter(|s| !s.is_empty())
         .collect()
-}
-
-fn strip_list_marker(t: &str) -> Option<&str> {
-    for m in ["- ", "* ", "+ ", "• "] {
-        if let Some(r) = t.strip_prefix(m) {
-            return Some(r.trim());
-        }
-    }
-    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-    if digits > 0 && digits < 3 {
-        let rest = &t[digits..];
-        if let Some(r) = rest.strip_prefix(". ").or_else(|| rest.strip_prefix(") ")) {
-            return Some(r.trim());
-        }
-    }
-    None
-}
-
-/// Removes emphasis markers, inline code ticks and link targets.
-fn strip_inline(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '*' | '`' => {}
-            '_' if (i == 0 || !chars[i - 1].is_alphanumeric())
-                || (i + 1 == chars.len() || !chars[i + 1].is_alphanumeric()) => {}
-            ']' if chars.get(i + 1) == Some(&'(') => {
-                // skip "(url)"
-                if let Some(end) = chars[i..].iter().position(|&c| c == ')') {
-                    i += end;
-                }
-            }
-            '[' => {}
-            _ => out.push(c),
-        }
-        i += 1;
-    }
-    out
 }
 
 const ABBREVIATIONS: &[&str] = &[
@@ -302,5 +260,23 @@ mod tests {
             |_| 1.0,
         );
         assert!(s.starts_with("The top 10 percent earn over $78,000"), "{s}");
+    }
+
+    #[test]
+    fn markdown_is_read_as_markdown() {
+        let md = "**RHIT**: an [AHIMA](https://x) exam\n\n*Pay* and `SQL` and _this_ one\n\n[sic] 5 * 3 = 15, snake_case stays\n\nAT&amp;T \\*literal\\*\n\n> Quoted\n\n~~~\nCode stays\n~~~\n\n| Level | Pay |\n|---|---|\n| Entry | $40k |\n";
+        assert_eq!(
+            sentences(md),
+            vec![
+                "RHIT: an AHIMA exam",
+                "Pay and SQL and this one",
+                "[sic] 5 * 3 = 15, snake_case stays",
+                "AT&T *literal*",
+                "Quoted",
+                "Code stays",
+                "Level — Pay",
+                "Entry — $40k",
+            ]
+        );
     }
 }

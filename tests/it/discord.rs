@@ -2,7 +2,7 @@
 //! careerbot's library entry point, against a fake Discord on 127.0.0.1
 //! (HTTP API + gateway). Every wait is bounded (see `fake_discord::TIMEOUT`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -1241,7 +1241,9 @@ async fn serve_binary_reports_health_and_posts_a_broken_edit_to_the_mod_log() {
 /// comes (a full pipe would stall it); [`Served::log`] stops it and returns it.
 struct Served {
     child: tokio::process::Child,
-    stderr: tokio::task::JoinHandle<Vec<u8>>,
+    /// Ends with stderr; `written` holds what it has read so far.
+    stderr: tokio::task::JoinHandle<()>,
+    written: Arc<Mutex<Vec<u8>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -1273,23 +1275,40 @@ impl Served {
             .spawn()
             .unwrap();
         let mut pipe = child.stderr.take().unwrap();
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&written);
         let stderr = tokio::spawn(async move {
-            let mut out = Vec::new();
-            let _ = pipe.read_to_end(&mut out).await;
-            out
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf).await
+                && n > 0
+            {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
         });
         Served {
             child,
             stderr,
+            written,
             _dir: dir,
         }
+    }
+
+    /// Waits until the bot has logged `line` `times` times: what it logs
+    /// after a reply reached Discord comes after the fake saw the request.
+    async fn wait_logged(&self, line: &str, times: usize) {
+        eventually(&format!("{line:?} logged {times} times"), || async {
+            let text = String::from_utf8_lossy(&self.written.lock().unwrap()).into_owned();
+            (text.matches(line).count() >= times).then_some(())
+        })
+        .await;
     }
 
     /// Stops the bot; everything it wrote to stderr.
     async fn log(mut self) -> Vec<u8> {
         self.child.start_kill().unwrap();
         self.child.wait().await.unwrap();
-        self.stderr.await.unwrap()
+        self.stderr.await.unwrap();
+        std::mem::take(&mut *self.written.lock().unwrap())
     }
 }
 
@@ -1351,6 +1370,7 @@ async fn forged_custom_ids_write_no_lines_or_escapes_into_the_log() {
         let token = fake.button(forged);
         fake.callback(&token).await;
     }
+    bot.wait_logged("interaction answered", 2).await;
     let log = bot.log().await;
     let text = String::from_utf8_lossy(&log);
     assert!(text.contains("interaction answered"), "{text}");
@@ -1387,6 +1407,8 @@ async fn without_a_home_server_no_moderator_command_exists_and_the_log_says_why(
         "{:#}",
         r.body
     );
+    bot.wait_logged("moderator commands (/faqadmin) not registered", 1)
+        .await;
     let log = bot.log().await;
     let text = String::from_utf8_lossy(&log);
     assert!(

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, mpsc};
 use tokio_tungstenite::tungstenite::Message;
@@ -488,86 +489,78 @@ async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
     }
 }
 
+/// One HTTP/1.1 connection, served by hyper.
 async fn serve_http(sock: TcpStream, state: Arc<State>, ws_url: String) {
     let _ = sock.set_nodelay(true);
-    let mut reader = BufReader::new(sock);
-    loop {
-        let mut start = String::new();
-        if reader.read_line(&mut start).await.unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = start.split_whitespace();
-        let (method, path) = (
-            parts.next().unwrap_or("").to_string(),
-            parts.next().unwrap_or("").to_string(),
-        );
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                return;
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).await.is_err() {
-            return;
-        }
-        let body: Value = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&body)}))
-        };
-        let failure = {
-            let mut failures = state.failures.lock().unwrap();
-            let i = failures
-                .iter()
-                .position(|f| f.method == method && path.ends_with(&f.suffix));
-            i.map(|i| failures.remove(i))
-        };
-        let (status, reply) = match failure {
-            Some(f) => (f.status, Some(f.body)),
-            None => route(&method, &path, &body, &ws_url),
-        };
-        let req = Request {
-            method,
-            path,
-            body,
-            at: Instant::now(),
-        };
-        {
-            let mut taps = state.taps.lock().unwrap();
-            taps.retain(|t| t.send(req.clone()).is_ok());
-        }
-        if !state.quiet.load(Ordering::Relaxed) {
-            append_log(&req);
-            state.requests.lock().unwrap().push(req);
-        }
-        state.changed.notify_waiters();
-        let text = reply.map(|v| v.to_string()).unwrap_or_default();
-        // One write: a split response would wait on Nagle and delayed ACKs.
-        let response = format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
-            text.len()
-        );
-        if reader
-            .get_mut()
-            .write_all(response.as_bytes())
-            .await
-            .is_err()
-        {
-            return;
-        }
+    let service = hyper::service::service_fn(move |req| {
+        let (state, ws_url) = (Arc::clone(&state), ws_url.clone());
+        async move { Ok::<_, std::convert::Infallible>(answer(req, &state, &ws_url).await) }
+    });
+    // A connection the bot drops mid-request just ends.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(sock), service)
+        .await;
+}
+
+/// Records one request (see [`Request`]) and answers it: a canned failure
+/// if one matches, else what [`route`] says.
+async fn answer(
+    req: hyper::Request<hyper::body::Incoming>,
+    state: &State,
+    ws_url: &str,
+) -> hyper::Response<Full<Bytes>> {
+    let method = req.method().to_string();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => Bytes::new(),
+    };
+    let body: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&body)}))
+    };
+    let failure = {
+        let mut failures = state.failures.lock().unwrap();
+        let i = failures
+            .iter()
+            .position(|f| f.method == method && path.ends_with(&f.suffix));
+        i.map(|i| failures.remove(i))
+    };
+    let (status, reply) = match failure {
+        Some(f) => (f.status, Some(f.body)),
+        None => route(&method, &path, &body, ws_url),
+    };
+    let req = Request {
+        method,
+        path,
+        body,
+        at: Instant::now(),
+    };
+    {
+        let mut taps = state.taps.lock().unwrap();
+        taps.retain(|t| t.send(req.clone()).is_ok());
     }
+    if !state.quiet.load(Ordering::Relaxed) {
+        append_log(&req);
+        state.requests.lock().unwrap().push(req);
+    }
+    state.changed.notify_waiters();
+    let text = reply.map(|v| v.to_string()).unwrap_or_default();
+    let code = status
+        .split_whitespace()
+        .next()
+        .and_then(|c| c.parse::<u16>().ok())
+        .expect("a status line starts with its code");
+    hyper::Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(text)))
+        .expect("a valid response")
 }
 
 /// The member every interaction comes from unless told otherwise.
