@@ -1258,7 +1258,9 @@ mod tests {
         let e = &k.engine;
         let mut questions: Vec<String> = std::fs::read_dir(root.join("tests/eval"))
             .unwrap()
-            .flat_map(|f| crate::eval::read_jsonl(&f.unwrap().path()).unwrap())
+            .map(|f| f.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .flat_map(|p| crate::eval::read_jsonl(&p).unwrap())
             .map(|q| q.q)
             .collect();
         // Questions written for the embedding model's training: every tenth.
