@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use careerbot::corpus::{Corpus, Level};
 use careerbot::lookup::{
-    CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, format_money,
-    parse_level,
+    CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, Wanted,
+    format_money, parse_level,
 };
 
 /// `careerbot salary [ROLE] [--level L] [--region R] [--json]`.
@@ -80,7 +80,7 @@ pub fn cert_cmd(corpus: &Corpus, name: Option<&str>, json: bool) -> ExitCode {
 
 fn not_found(e: &NotFound) -> ExitCode {
     eprintln!("error: {e}");
-    if e.what == "level" {
+    if e.what == Wanted::Level {
         eprintln!(
             "hint: levels are entry, mid, senior, all (also junior, mid-career, experienced)"
         );

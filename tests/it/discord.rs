@@ -143,6 +143,35 @@ fn assert_no_mentions(r: &Request) {
     );
 }
 
+/// The custom ids of a reply's buttons, row by row.
+fn button_ids(r: &Request) -> Vec<String> {
+    r.body["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().unwrap().clone())
+        .map(|b| b["custom_id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The vote button a vote update marks (style 1, "✓").
+fn marked_vote(r: &Request) -> Option<String> {
+    r.body["data"]["components"]
+        .as_array()?
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap().clone())
+        .find(|b| {
+            b["style"] == 1
+                && b["custom_id"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("vote:"))
+        })
+        .map(|b| {
+            assert!(b["label"].as_str().unwrap().ends_with('✓'), "{b}");
+            b["custom_id"].as_str().unwrap().to_string()
+        })
+}
+
 fn is_ephemeral(r: &Request) -> bool {
     r.body["data"]["flags"].as_u64().unwrap_or(0) & 64 != 0
 }
@@ -265,7 +294,7 @@ async fn ask_replies_with_a_cited_embed_and_mentions_nobody() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_abstains_in_plain_words_with_related_buttons() {
+async fn i_dont_know_is_private_with_related_entries_and_a_share_button() {
     let bot = Bot::start(Some(GUILD)).await;
     let token = bot
         .fake
@@ -280,16 +309,27 @@ async fn ask_abstains_in_plain_words_with_related_buttons() {
         "{data:#}"
     );
     assert!(data["embeds"].is_null() || data["embeds"] == json!([]));
-    assert!(!is_ephemeral(&r), "an abstention is said in the channel");
-    let buttons = data["components"][0]["components"].as_array().unwrap();
-    assert!(buttons.len() <= 3);
-    assert!(
-        buttons
-            .iter()
-            .any(|b| b["custom_id"] == "faq:median-salary"),
-        "{buttons:#?}"
-    );
+    assert!(is_ephemeral(&r), "only the asker needs an abstention");
+    let ids = button_ids(&r);
+    assert!(ids.contains(&"faq:median-salary".to_string()), "{ids:?}");
+    let share = ids
+        .iter()
+        .find(|i| i.starts_with("share:"))
+        .expect("a Share button");
     assert_no_mentions(&r);
+    // Share: the question and the reply, posted for everyone, once.
+    let shared = bot.fake.callback(&bot.fake.click(&r, share)).await;
+    assert!(!is_ephemeral(&shared), "{:#}", shared.body);
+    let text = content(&shared);
+    assert!(
+        text.starts_with("A member asked: “nurse practitioner salary”")
+            && text.contains("I don't know that one"),
+        "{text}"
+    );
+    assert!(!button_ids(&shared).iter().any(|i| i.starts_with("share:")));
+    assert_no_mentions(&shared);
+    let again = bot.fake.callback(&bot.fake.click(&r, share)).await;
+    assert!(is_ephemeral(&again) && content(&again) == "That button is no longer in use.");
     bot.stop().await;
 }
 
@@ -323,27 +363,52 @@ async fn salary_autocomplete_and_embed_show_every_source() {
     assert!(
         text.contains("$38,000–$45,000")
             && text.contains("2024")
-            && text.contains("Fixture Guide A"),
+            && text.contains("Guide A 2024 › Salary"),
         "{text}"
     );
     assert!(
         text.contains("$30,000–$36,000")
             && text.contains("2018")
-            && text.contains("Fixture Guide B"),
+            && text.contains("Guide B 2019 › Salary"),
         "{text}"
     );
+    assert!(
+        !text.contains("guide-a") && !text.contains("(national)"),
+        "{text}"
+    );
+    assert_eq!(embed(&r)["title"], "Pay: HIT Technician");
     assert_no_mentions(&r);
+    // Full titles are one click away, for the member who clicked.
+    let src = button_ids(&r)
+        .into_iter()
+        .find(|i| i.starts_with("src:"))
+        .unwrap();
+    let s = bot.fake.callback(&bot.fake.click(&r, &src)).await;
+    assert!(is_ephemeral(&s));
+    let d = embed(&s)["description"].as_str().unwrap();
+    assert!(d.contains("Fixture Guide A (2024-01-02) — Salary"), "{d}");
+    assert!(d.contains("Fixture Guide B (2019) — Salary"), "{d}");
 
     let token = bot.fake.command("salary", &[("role", "astronaut")]);
     let r = bot.fake.callback(&token).await;
     assert!(is_ephemeral(&r));
     assert!(
-        r.body["data"]["content"]
-            .as_str()
-            .unwrap()
-            .starts_with("No role matches")
+        content(&r).starts_with("No role by that name"),
+        "{:#}",
+        r.body
     );
+    assert_eq!(button_ids(&r), ["pay:hit-technician||"]);
     assert_no_mentions(&r);
+    let token = bot
+        .fake
+        .command("salary", &[("role", "hit tech"), ("region", "zzland")]);
+    let r = bot.fake.callback(&token).await;
+    assert!(
+        content(&r).starts_with("No region by that name"),
+        "{:#}",
+        r.body
+    );
+    assert!(button_ids(&r).contains(&"pay:hit-technician|uk|".to_string()));
     bot.stop().await;
 }
 
@@ -367,12 +432,44 @@ async fn cert_replies_with_an_embed_and_its_sources() {
         "{fields}"
     );
     assert!(
-        fields.contains("Fixture Guide A (Test Publisher, 2024-01-02)")
-            && fields.contains("Fixture Guide B (Other Publisher, 2019)"),
-        "{fields}"
+        fields.contains("Who it suits"),
+        "the suits line has its label: {fields}"
+    );
+    // Short citations with guide labels; no internal key, no publisher note.
+    assert_eq!(
+        e["footer"]["text"],
+        "Guide A 2024 › Certifications · Guide B 2019 › Certifications"
     );
     assert!(!is_ephemeral(&r));
     assert_no_mentions(&r);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_cert_names_are_refused_with_suggestions() {
+    let bot = Bot::start(Some(GUILD)).await;
+    for name in ["zzcert", "mycert", "cert", "cert cert"] {
+        let r = bot
+            .fake
+            .callback(&bot.fake.command("cert", &[("name", name)]))
+            .await;
+        assert!(is_ephemeral(&r), "{name}: {:#}", r.body);
+        assert!(
+            content(&r).starts_with("No credential by that name"),
+            "{name}: {:#}",
+            r.body
+        );
+        assert!(r.body["data"]["embeds"].is_null() || r.body["data"]["embeds"] == json!([]));
+        assert_eq!(button_ids(&r), ["cert:RHIT"], "{name}");
+        assert_no_mentions(&r);
+        // A suggestion opens the real card, privately.
+        let card = bot.fake.callback(&bot.fake.click(&r, "cert:RHIT")).await;
+        assert!(is_ephemeral(&card));
+        assert_eq!(
+            embed(&card)["title"],
+            "RHIT — Registered Health Information Technician"
+        );
+    }
     bot.stop().await;
 }
 
@@ -544,7 +641,7 @@ async fn staffed_bot() -> Bot {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
+async fn votes_mark_the_chosen_button_on_the_answer_and_count_once_per_member() {
     let bot = Bot::start(Some(GUILD)).await;
     let token = bot.fake.command("ask", &[("question", "can i wfh?")]);
     let r = bot.fake.callback(&token).await;
@@ -562,18 +659,28 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(is_ephemeral(&r), "feedback is never shown to others");
-    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    // No new "Thanks" message: the answer's own buttons show the vote.
+    assert_eq!(r.body["type"], 7, "an UPDATE_MESSAGE: {:#}", r.body);
+    assert!(
+        r.body["data"]["embeds"].is_null(),
+        "the answer itself is kept"
+    );
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
+    assert_eq!(
+        button_ids(&r),
+        button_ids(&answer),
+        "every other button kept"
+    );
     let r = bot
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(content(&r).contains("already"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
     let r = bot
         .fake
         .callback(&bot.fake.click(&answer, "vote:down:remote-work"))
         .await;
-    assert!(content(&r).contains("updated"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:down:remote-work"));
 
     let stats = bot.data.store.stats();
     let v = stats
@@ -628,7 +735,7 @@ async fn forged_vote_buttons_are_neither_stored_nor_counted() {
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
     let votes: Vec<(String, u64, u64)> = bot
         .data
         .store
