@@ -270,7 +270,7 @@ pub fn range_line(a: &SalaryAnswer) -> Option<String> {
     };
     Some(format!(
         "{span} ({}): {money} across {} figures from {} guides",
-        first.region_name,
+        region_label(&first.region_name),
         same.len(),
         {
             let mut g: Vec<&str> = same.iter().map(|f| f.cited.key.as_str()).collect();
@@ -279,6 +279,11 @@ pub fn range_line(a: &SalaryAnswer) -> Option<String> {
             g.len()
         }
     ))
+}
+
+/// A region's name without the data file's "(national)" marker.
+pub fn region_label(name: &str) -> &str {
+    name.strip_suffix("(national)").map_or(name, str::trim_end)
 }
 
 /// Byte offset `at` of `text` as a 1-based line number.

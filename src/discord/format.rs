@@ -13,7 +13,7 @@ use crate::engine::{Citation, FullDoc, Related};
 use crate::knowledge::Asked;
 use crate::lookup::{CertAnswer, Choice, Facts, FigureAnswer, NotFound, SalaryAnswer, Wanted};
 pub use crate::present::clip;
-use crate::present::{self, level_name};
+use crate::present::{self, level_name, region_label};
 
 pub const EMBED_TITLE: usize = 256;
 pub const EMBED_DESCRIPTION: usize = 4096;
@@ -723,11 +723,6 @@ impl Fields {
         }
         e.fields(self.list)
     }
-}
-
-/// A region's name without the data file's "(national)" marker.
-pub fn region_label(name: &str) -> &str {
-    name.strip_suffix("(national)").map_or(name, str::trim_end)
 }
 
 /// "$38,000–$45,000\n0-2 years · May 2023 · Qualora 2026 › Salary".

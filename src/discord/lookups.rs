@@ -81,7 +81,21 @@ pub async fn faq(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
             let hits = e.titles_matching(&topic, 1);
             hits.first().and_then(|h| e.document(&h.id))
         })?;
-        let related = e.ask(&doc.title).related;
+        // What /ask would offer beside this entry, then the engine's next
+        // candidates for its question.
+        let mut related = e.ask(&doc.title).related;
+        for r in e.ranked(&doc.title) {
+            if r.answer.kind == DocKind::Entry
+                && r.answer.id != doc.id
+                && !related.iter().any(|x| x.id == r.answer.id)
+            {
+                related.push(crate::engine::Related {
+                    id: r.answer.id,
+                    title: r.answer.title,
+                });
+            }
+        }
+        related.retain(|r| r.id != doc.id);
         Some((doc, related))
     })
     .await?;

@@ -55,6 +55,17 @@ region = "us"
 year = "2018"
 source = "guide-b"
 section = "Salary"
+
+[[figure]]
+role = "hit-technician"
+level = "all"
+stat = "median"
+value = 47160
+currency = "USD"
+region = "us"
+year = "May 2023"
+source = "guide-a"
+section = "Salary"
 "#;
 
 const CERTS: &str = r#"
@@ -493,8 +504,8 @@ async fn related_button_and_faq_show_the_whole_entry() {
     let token = bot.fake.autocomplete("faq", ("topic", "remote"));
     let r = bot.fake.callback(&token).await;
     assert_eq!(
-        r.body["data"]["choices"],
-        json!([{"name": "Can I work remotely?", "value": "remote-work"}])
+        r.body["data"]["choices"][0],
+        json!({"name": "Can I work remotely?", "value": "remote-work"})
     );
     let token = bot.fake.command("faq", &[("topic", "remote-work")]);
     let r = bot.fake.callback(&token).await;
@@ -1502,4 +1513,309 @@ async fn without_a_home_server_no_moderator_command_exists_and_the_log_says_why(
             .count(),
         1
     );
+}
+
+/// Every way `body` (an interaction callback or a message) breaks one of
+/// Discord's limits; empty when it breaks none.
+fn limit_problems(body: &Value) -> Vec<String> {
+    let data = if body["data"].is_object() {
+        &body["data"]
+    } else {
+        body
+    };
+    let n = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let mut out = Vec::new();
+    let mut check = |what: String, len: usize, max: usize| {
+        if len > max {
+            out.push(format!("{what}: {len} > {max}"));
+        }
+    };
+    check("content".into(), n(&data["content"]), 2000);
+    let embeds = data["embeds"].as_array().cloned().unwrap_or_default();
+    check("embeds".into(), embeds.len(), 10);
+    for (i, e) in embeds.iter().enumerate() {
+        check(format!("embed {i} title"), n(&e["title"]), 256);
+        check(format!("embed {i} description"), n(&e["description"]), 4096);
+        check(format!("embed {i} footer"), n(&e["footer"]["text"]), 2048);
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        check(format!("embed {i} fields"), fields.len(), 25);
+        let mut total = n(&e["title"]) + n(&e["description"]) + n(&e["footer"]["text"]);
+        for f in &fields {
+            check(format!("embed {i} field name"), n(&f["name"]), 256);
+            check(format!("embed {i} field value"), n(&f["value"]), 1024);
+            total += n(&f["name"]) + n(&f["value"]);
+        }
+        check(format!("embed {i} total"), total, 6000);
+    }
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    check("action rows".into(), rows.len(), 5);
+    for row in &rows {
+        let buttons = row["components"].as_array().cloned().unwrap_or_default();
+        check("buttons in a row".into(), buttons.len(), 5);
+        for b in &buttons {
+            check(format!("label {}", b["label"]), n(&b["label"]), 80);
+            check(
+                format!("custom_id {}", b["custom_id"]),
+                n(&b["custom_id"]),
+                100,
+            );
+        }
+    }
+    let choices = data["choices"].as_array().cloned().unwrap_or_default();
+    check("choices".into(), choices.len(), 25);
+    for c in &choices {
+        check("choice name".into(), n(&c["name"]), 100);
+        check("choice value".into(), n(&c["value"]), 100);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salary_answers_show_medians_a_range_and_a_private_full_card_button() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "how much does a hit tech make")]),
+        )
+        .await;
+    let embeds = r.body["data"]["embeds"].as_array().unwrap();
+    assert_eq!(embeds.len(), 2, "{:#}", r.body);
+    let pay = &embeds[1];
+    assert_eq!(pay["title"], "Pay: HIT Technician");
+    assert!(
+        pay["fields"].is_null() || pay["fields"] == json!([]),
+        "no wall of fields"
+    );
+    let d = pay["description"].as_str().unwrap();
+    assert!(d.contains("$47,160 (May 2023, Guide A 2024)"), "{d}");
+    assert!(
+        d.contains("Entry level (United States): $30,000–$45,000"),
+        "{d}"
+    );
+    assert!(d.chars().count() < 600, "{d}");
+    assert!(!d.contains("(national)"), "{d}");
+    let card = button_ids(&r)
+        .into_iter()
+        .find(|i| i.starts_with("pay:"))
+        .expect("a full-card button");
+    assert_eq!(card, "pay:hit-technician||");
+    let full = bot.fake.callback(&bot.fake.click(&r, &card)).await;
+    assert!(
+        is_ephemeral(&full),
+        "the full card is for the member who asked"
+    );
+    let fields = embed(&full)["fields"].as_array().unwrap();
+    assert!(fields.len() >= 3, "{fields:#?}");
+    assert!(limit_problems(&full.body).is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_answer_renders_identically_every_time_with_no_bold_words() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let mut seen: Vec<Value> = Vec::new();
+    for _ in 0..3 {
+        let r = bot
+            .fake
+            .callback(
+                &bot.fake
+                    .command("ask", &[("question", "can i work from home")]),
+            )
+            .await;
+        let e = embed(&r);
+        // The title is always the entry's question: no first line reads as
+        // an answer to another question.
+        assert_eq!(e["title"], "Can I work remotely?");
+        assert!(!e["description"].as_str().unwrap().contains("**"), "{e}");
+        seen.push(r.body["data"].clone());
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cooldown_keeps_the_question_behind_an_ask_it_now_button() {
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 1).await;
+    let ask = || {
+        bot.fake
+            .command("ask", &[("question", "can i work remotely?")])
+    };
+    let first = bot.fake.callback(&ask()).await;
+    assert_eq!(embed(&first)["title"], "Can I work remotely?");
+    let r = bot.fake.callback(&ask()).await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).contains("ask again in 1 s"), "{:#}", r.body);
+    let again = button_ids(&r);
+    assert!(
+        again.len() == 1 && again[0].starts_with("again:"),
+        "{again:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let answered = bot.fake.callback(&bot.fake.click(&r, &again[0])).await;
+    assert_eq!(
+        embed(&answered)["title"],
+        "Can I work remotely?",
+        "{:#}",
+        answered.body
+    );
+    assert!(!is_ephemeral(&answered));
+    assert_no_mentions(&answered);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faq_replies_carry_related_and_vote_buttons_and_autocomplete_ranks_by_the_engine() {
+    let bot = Bot::start(Some(GUILD)).await;
+    // "from home" is in no title: the engine still finds the entry.
+    let r = bot
+        .fake
+        .callback(&bot.fake.autocomplete("faq", ("topic", "work from home")))
+        .await;
+    assert_eq!(
+        r.body["data"]["choices"][0]["value"], "remote-work",
+        "{:#}",
+        r.body
+    );
+    let r = bot
+        .fake
+        .callback(&bot.fake.command("faq", &[("topic", "remote-work")]))
+        .await;
+    let ids = button_ids(&r);
+    for id in [
+        "vote:up:remote-work",
+        "vote:down:remote-work",
+        "src:faq:remote-work",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{ids:?}");
+    }
+    assert!(
+        !ids.contains(&"faq:remote-work".to_string()),
+        "not itself: {ids:?}"
+    );
+    // The same related entries as /ask offers for that question.
+    let related = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .filter(|i| i.starts_with("faq:") && *i != "faq:median-salary")
+            .cloned()
+            .collect()
+    };
+    let asked = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "What is the median salary?")]),
+        )
+        .await;
+    let faq = bot
+        .fake
+        .callback(&bot.fake.command("faq", &[("topic", "median-salary")]))
+        .await;
+    let (a, b) = (related(&button_ids(&asked)), related(&button_ids(&faq)));
+    assert!(a.iter().all(|i| b.contains(i)), "{a:?} {b:?}");
+    assert!(button_ids(&faq).contains(&"vote:up:median-salary".to_string()));
+    let src = bot
+        .fake
+        .callback(&bot.fake.click(&r, "src:faq:remote-work"))
+        .await;
+    assert!(is_ephemeral(&src));
+    assert_eq!(
+        embed(&src)["description"],
+        "**Guide A 2024**\nFixture Guide A (2024-01-02) — FAQ"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reply_kind_fits_discords_limits() {
+    let bot = Bot::start_with(Some(GUILD), |c| {
+        c.discord.moderator_role_ids = vec![MOD_ROLE];
+    })
+    .await;
+    let f = &bot.fake;
+    let mut replies: Vec<(&str, Request)> = Vec::new();
+    let answer = f
+        .callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    replies.push(("answer", answer.clone()));
+    let salary_answer = f
+        .callback(&f.command("ask", &[("question", "how much does a hit tech make")]))
+        .await;
+    replies.push(("salary answer", salary_answer.clone()));
+    let abstain = f
+        .callback(&f.command("ask", &[("question", "nurse practitioner salary")]))
+        .await;
+    replies.push(("abstain", abstain.clone()));
+    let share = button_ids(&abstain)
+        .into_iter()
+        .find(|i| i.starts_with("share:"))
+        .unwrap();
+    replies.push(("shared", f.callback(&f.click(&abstain, &share)).await));
+    replies.push((
+        "cert",
+        f.callback(&f.command("cert", &[("name", "rhit")])).await,
+    ));
+    replies.push((
+        "unknown cert",
+        f.callback(&f.command("cert", &[("name", "zzcert")])).await,
+    ));
+    let salary = f
+        .callback(&f.command("salary", &[("role", "hit tech")]))
+        .await;
+    replies.push(("salary", salary.clone()));
+    let src = button_ids(&salary)
+        .into_iter()
+        .find(|i| i.starts_with("src:"))
+        .unwrap();
+    replies.push(("sources", f.callback(&f.click(&salary, &src)).await));
+    replies.push((
+        "unknown role",
+        f.callback(&f.command("salary", &[("role", "pilot")])).await,
+    ));
+    replies.push((
+        "faq",
+        f.callback(&f.command("faq", &[("topic", "remote-work")]))
+            .await,
+    ));
+    replies.push((
+        "vote",
+        f.callback(&f.click(&answer, "vote:up:remote-work")).await,
+    ));
+    replies.push(("related", f.callback(&f.button("faq:median-salary")).await));
+    replies.push((
+        "autocomplete",
+        f.callback(&f.autocomplete("faq", ("topic", "e"))).await,
+    ));
+    replies.push((
+        "admin stats",
+        f.callback(&faqadmin(f, "stats", moderator())).await,
+    ));
+    replies.push((
+        "admin unanswered",
+        f.callback(&faqadmin(f, "unanswered", moderator())).await,
+    ));
+    for (kind, r) in &replies {
+        let problems = limit_problems(&r.body);
+        assert!(problems.is_empty(), "{kind}: {problems:?}\n{:#}", r.body);
+        if r.body["type"] != 8 {
+            assert_no_mentions(r);
+        }
+    }
+    bot.stop().await;
+    // The cooldown reply needs a cooldown.
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 60).await;
+    let f = &bot.fake;
+    f.callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    let r = f
+        .callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    assert!(
+        content(&r).starts_with("One question at a time"),
+        "{:#}",
+        r.body
+    );
+    assert!(limit_problems(&r.body).is_empty());
+    bot.stop().await;
 }
