@@ -217,16 +217,18 @@ pub fn median_line(m: &FigureAnswer) -> String {
     )
 }
 
-/// The span of a salary answer's level figures in the national region's
-/// currency, "Entry level to senior: $38,000–$95,000+", or `None`.
+/// The span of a salary answer's per-level figures (entry, mid, senior) in
+/// its first region, "Entry level to senior (United States): $38,000–$95,000+
+/// across 12 figures from 3 guides", or `None`.
 pub fn range_line(a: &SalaryAnswer) -> Option<String> {
-    let first = a.figures.first()?;
+    let first = a.figures.iter().find(|f| f.figure.level != Level::All)?;
     let same: Vec<&FigureAnswer> = a
         .figures
         .iter()
         .filter(|f| {
             f.figure.region == first.figure.region
                 && f.figure.currency == first.figure.currency
+                && f.figure.level != Level::All
                 && f.figure.stat != crate::corpus::Stat::Top10
         })
         .collect();

@@ -336,7 +336,14 @@ fn embed() -> CreateEmbed {
 pub fn related_label(title: &str) -> String {
     let parts: Vec<&str> = title.split(" › ").map(str::trim).collect();
     let label = match parts[..] {
-        [first, .., last] if parts.len() > 2 => format!("{first} › {last}"),
+        [first, .., last] => {
+            // "Long Title (Qualora, 2026)" reads as "Qualora 2026".
+            let guide = first
+                .strip_suffix(')')
+                .and_then(|f| f.rsplit_once('('))
+                .map_or(first.to_string(), |(_, short)| short.replace(", ", " "));
+            format!("{guide} › {last}")
+        }
         _ => title.to_string(),
     };
     clip(&label, BUTTON_LABEL)
@@ -447,23 +454,27 @@ pub fn clip_sentences(text: &str, max: usize, note: &str) -> String {
     out
 }
 
-/// A snippet that never ends on a dangling fragment: when its last line
-/// is not a sentence (a list item, a cut table row), it ends at the last
-/// line that is, or says "…" where the text goes on.
+/// A snippet that never ends on a dangling fragment: when it does not end
+/// as a sentence ends (a list item, table cells run together), it ends
+/// after its last whole sentence, or says "…" where the text goes on.
 pub fn whole_sentences(snippet: &str) -> String {
     let t = snippet.trim();
-    let ends = |s: &str| s.trim_end().ends_with(['.', '?', '!', ':', ')', '…']);
+    let ends = |s: &str| s.trim_end().ends_with(['.', '?', '!', '…']);
     if t.is_empty() || ends(t) {
         return t.to_string();
     }
-    let lines: Vec<&str> = t.lines().collect();
-    if let Some(i) = lines.iter().rposition(|l| ends(l))
-        && i + 1 < lines.len()
-        && i > 0
-    {
-        return format!("{}…", lines[..=i].join("\n").trim_end_matches(':'));
+    let last = t
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| {
+            matches!(c, '.' | '?' | '!') && t[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
+        .map(|(i, c)| i + c.len_utf8());
+    match last {
+        // At least a third of the snippet survives: cut there.
+        Some(i) if i * 3 >= t.len() => format!("{} …", &t[..i]),
+        _ => format!("{t}…"),
     }
-    format!("{t}…")
 }
 
 /// Title, description and footer within their limits and, together, within
@@ -731,6 +742,8 @@ fn figure_value(f: &FigureAnswer) -> String {
     if let Some(l) = &f.figure.label
         && !l.eq_ignore_ascii_case(level_name(f.figure.level))
         && !l.eq_ignore_ascii_case(f.figure.level.as_str())
+        && !l.eq_ignore_ascii_case(region_label(&f.region_name))
+        && !l.eq_ignore_ascii_case(&f.region_name)
     {
         line2.push(format!("“{l}”"));
     }
@@ -949,12 +962,14 @@ mod tests {
     fn snippets_never_end_on_a_dangling_fragment() {
         assert_eq!(whole_sentences("Yes. It pays."), "Yes. It pays.");
         assert_eq!(
-            whole_sentences("The median was:\n$40,350 — May 2018 — 2019 HIT career info guide"),
-            "The median was:\n$40,350 — May 2018 — 2019 HIT career info guide…"
+            whole_sentences(
+                "The guides quote three medians (2026). $40,350 — May 2018 — 2019 guide"
+            ),
+            "The guides quote three medians (2026). …"
         );
         assert_eq!(
-            whole_sentences("It varies.\nSee below.\n$40,350 — May 2018"),
-            "It varies.\nSee below.…"
+            whole_sentences("$40,350 — May 2018 — 2019 HIT career info guide"),
+            "$40,350 — May 2018 — 2019 HIT career info guide…"
         );
     }
 

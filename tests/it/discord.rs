@@ -1819,3 +1819,79 @@ async fn every_reply_kind_fits_discords_limits() {
     assert!(limit_problems(&r.body).is_empty());
     bot.stop().await;
 }
+
+/// The replies the shipped FAQ gives to the questions members ask most,
+/// shaped as the bot sends them: each within Discord's limits, and written
+/// to `target/real-faq-replies.jsonl` (a fake-Discord log) for
+/// `discord-render` (see README, "What members see").
+#[test]
+fn real_faq_replies_fit_discords_limits() {
+    use careerbot::discord::format;
+    let tmp = tempfile::tempdir().unwrap();
+    let k = careerbot::knowledge::Knowledge::load(&crate::root().join("faq"), tmp.path())
+        .expect("the shipped FAQ loads");
+    let mut log = String::new();
+    let mut record = |what: &str, body: Value| {
+        let problems = limit_problems(&body);
+        assert!(problems.is_empty(), "{what}: {problems:?}\n{body:#}");
+        let line = json!({"method": "POST", "path": format!("/api/v10/interactions/1/{what}/callback"), "body": body});
+        log.push_str(&format!("{line}\n"));
+    };
+    for q in [
+        "can i work from home",
+        "how much does a health information technician make",
+        "do I need a computer science degree?",
+        "what does a hit manager earn",
+        "what is cphims",
+        "nurse practitioner salary",
+    ] {
+        let asked = k.ask(q);
+        let body = serde_json::to_value(format::response(&asked, Some(1)).into_response()).unwrap();
+        let text = body.to_string();
+        assert!(
+            !text.contains("(national)") && !text.contains("no publisher"),
+            "{q}: {text}"
+        );
+        if let Some(a) = &asked.response.answer {
+            assert_eq!(body["data"]["embeds"][0]["title"], a.title.as_str());
+        }
+        if let Some(careerbot::lookup::Facts::Salary(s)) = &asked.facts {
+            // The short pay facts, then the whole card privately.
+            let full = serde_json::to_value(
+                careerbot::discord::format::Reply {
+                    ephemeral: true,
+                    ..format::salary(s)
+                }
+                .into_response(),
+            )
+            .unwrap();
+            record("salary-card", full);
+        }
+        record("ask", body);
+    }
+    for name in ["rhit", "zzcert", "cert", "mycert"] {
+        let body = match k.lookup.cert(name) {
+            Ok(a) => serde_json::to_value(format::cert(&a).into_response()).unwrap(),
+            Err(e) => {
+                assert_ne!(name, "rhit");
+                serde_json::to_value(
+                    format::not_found(&e, |c| Some(format::Button::Cert(c.value.clone())))
+                        .into_response(),
+                )
+                .unwrap()
+            }
+        };
+        let text = body.to_string();
+        assert!(
+            !text.contains("qualora-2026") && !text.contains("no publisher"),
+            "{text}"
+        );
+        record("cert", body);
+    }
+    let s = k.lookup.salary("hit technician", None, None).unwrap();
+    record(
+        "salary",
+        serde_json::to_value(format::salary(&s).into_response()).unwrap(),
+    );
+    std::fs::write(crate::root().join("target/real-faq-replies.jsonl"), log).unwrap();
+}
