@@ -171,6 +171,8 @@ pub struct OverviewCell {
     pub high: Option<f64>,
     /// Some range in the cell has no upper end ("$70,000+").
     pub open_ended: bool,
+    /// Every guide's figure behind the cell, each with its source.
+    pub behind: Vec<FigureAnswer>,
 }
 
 impl OverviewCell {
@@ -206,6 +208,9 @@ pub struct Overview {
     pub currency: String,
     pub levels: Vec<Level>,
     pub rows: Vec<OverviewRow>,
+    /// Whole-occupation national medians from every guide, oldest first
+    /// (as [`Lookup::national_medians`]).
+    pub national_medians: Vec<FigureAnswer>,
 }
 
 /// A credential with its sources resolved.
@@ -492,6 +497,7 @@ impl Lookup {
                             low: None,
                             high: None,
                             open_ended: false,
+                            behind: Vec::new(),
                         };
                         for f in self.salaries.figures.iter().filter(|f| {
                             f.role == role.id
@@ -508,6 +514,7 @@ impl Lookup {
                             cell.low = Some(cell.low.map_or(f.low, |l| l.min(f.low)));
                             cell.high = Some(cell.high.map_or(top, |h| h.max(top)));
                             cell.open_ended |= f.stat == Stat::Range && f.high.is_none();
+                            cell.behind.push(self.figure_answer(f));
                         }
                         cell
                     })
@@ -519,6 +526,7 @@ impl Lookup {
             currency: currency.into(),
             levels: Level::ALL.to_vec(),
             rows,
+            national_medians: self.national_medians(),
         }
     }
 
