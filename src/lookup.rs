@@ -1,6 +1,6 @@
 //! Structured lookups over `salaries.toml` and `certifications.toml`: the data
 //! behind `/salary`, `/cert` and `careerbot salary|cert`. Pure library code: no
-//! Discord types, no I/O.
+//! adapter types, no I/O.
 //!
 //! Rules, kept deliberately simple:
 //!
@@ -107,17 +107,6 @@ pub struct SourceRef {
     pub title: String,
     pub publisher: String,
     pub date: String,
-}
-
-impl SourceRef {
-    /// "Title (Publisher, date)", or the bare key when the source is unknown.
-    pub fn cite(&self) -> String {
-        if self.publisher.is_empty() && self.date.is_empty() {
-            self.title.clone()
-        } else {
-            format!("{} ({}, {})", self.title, self.publisher, self.date)
-        }
-    }
 }
 
 /// One figure with what a reader needs to show it.

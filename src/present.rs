@@ -288,16 +288,6 @@ pub fn region_label(name: &str) -> &str {
     name.strip_suffix("(national)").map_or(name, str::trim_end)
 }
 
-/// Byte offset `at` of `text` as a 1-based line number.
-pub fn line_of(text: &str, at: usize) -> usize {
-    let at = at.min(text.len());
-    text.as_bytes()[..at]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,12 +332,5 @@ mod tests {
     fn clip_counts_characters_and_marks_the_cut() {
         assert_eq!(clip("héllo", 5), "héllo");
         assert_eq!(clip("héllo world", 6), "héllo…");
-    }
-
-    #[test]
-    fn lines_count_from_one() {
-        assert_eq!(line_of("a\nb\nc", 0), 1);
-        assert_eq!(line_of("a\nb\nc", 2), 2);
-        assert_eq!(line_of("a\nb\nc", 99), 3);
     }
 }
