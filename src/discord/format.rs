@@ -349,6 +349,16 @@ pub fn related_label(title: &str) -> String {
     clip(&label, BUTTON_LABEL)
 }
 
+/// A reply's title: an entry's question as written; a guide section's
+/// breadcrumb as "Qualora 2026 › Section" (the heading, not the path).
+pub fn short_title(title: &str) -> String {
+    if title.contains(" › ") {
+        related_label(title)
+    } else {
+        title.to_string()
+    }
+}
+
 /// Up to three related entries as buttons.
 fn related(related: &[Related]) -> Vec<CreateButton> {
     related
@@ -515,7 +525,7 @@ pub fn response(asked: &Asked, share: Option<u64>) -> Reply {
     };
     let more = format!("… More: {}", code(&format!("/faq topic: {}", a.id)));
     let mut embeds = vec![text_embed(
-        &a.title,
+        &short_title(&a.title),
         &escape_markdown(&whole_sentences(&a.snippet)),
         &citation_footer(&a.citations, CITATION_FOOTER),
         &more,
@@ -612,7 +622,7 @@ pub fn document(d: &FullDoc, ephemeral: bool, more: Option<&[Related]>) -> Reply
     }
     Reply {
         embeds: vec![text_embed(
-            &d.title,
+            &short_title(&d.title),
             &plain(&d.body),
             &citation_footer(&d.citations, CITATION_FOOTER),
             "… (cut to fit Discord: the guide cited below has the rest)",

@@ -1853,7 +1853,21 @@ fn real_faq_replies_fit_discords_limits() {
             "{q}: {text}"
         );
         if let Some(a) = &asked.response.answer {
-            assert_eq!(body["data"]["embeds"][0]["title"], a.title.as_str());
+            // The entry's question, or the guide section's heading.
+            assert_eq!(
+                body["data"]["embeds"][0]["title"],
+                format::short_title(&a.title).as_str()
+            );
+            assert!(
+                a.title.ends_with(
+                    body["data"]["embeds"][0]["title"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit(" › ")
+                        .next()
+                        .unwrap()
+                )
+            );
         }
         if let Some(careerbot::lookup::Facts::Salary(s)) = &asked.facts {
             // The short pay facts, then the whole card privately.
