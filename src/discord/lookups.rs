@@ -190,7 +190,7 @@ pub async fn autocomplete(h: &Handler, cmd: &CommandInteraction) -> Result<Vec<C
 
 /// `/faq` choices: the entries the engine ranks first for what is typed
 /// ("remote" offers "Can I work from home?"), then title matches.
-fn faq_choices(e: &crate::engine::Engine, partial: &str) -> Vec<Choice> {
+pub fn faq_choices(e: &crate::engine::Engine, partial: &str) -> Vec<Choice> {
     let mut out: Vec<Choice> = Vec::new();
     let mut add = |id: &str, title: &str| {
         if !out.iter().any(|c| c.value == id) {

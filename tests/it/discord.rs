@@ -1902,6 +1902,17 @@ fn real_faq_replies_fit_discords_limits() {
         );
         record("cert", body);
     }
+    // /faq autocomplete ranks by the engine: "remote" offers the entry
+    // whose title says "from home".
+    let offered: Vec<String> = careerbot::discord::lookups::faq_choices(&k.engine, "remote")
+        .into_iter()
+        .take(3)
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        offered.iter().any(|n| n == "Can I work from home in HIT?"),
+        "{offered:?}"
+    );
     let s = k.lookup.salary("hit technician", None, None).unwrap();
     record(
         "salary",
