@@ -932,6 +932,8 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reload rejected"), "{text}");
     assert!(text.contains("broken.md:3"), "path:line in {text}");
+    // No internal words for moderators either.
+    assert!(!text.contains("generation"), "{text}");
     let posted = bot
         .fake
         .wait_request("POST", &format!("/channels/{MOD_LOG}/messages"))
@@ -957,6 +959,16 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     std::fs::remove_file(&broken).unwrap();
     let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reloaded `faq/`: 4 entries"), "{text}");
+    assert!(!text.contains("generation"), "{text}");
+    let stats = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "stats", moderator()))
+        .await;
+    let stats = embed(&stats)["description"].as_str().unwrap().to_string();
+    assert!(
+        stats.contains("entries live") && !stats.contains("generation"),
+        "{stats}"
+    );
     assert_metric(&bot, "careerbot_reloads_total{outcome=\"failed\"} 1");
     assert_metric(&bot, "careerbot_reloads_total{outcome=\"ok\"} 1");
     bot.stop().await;
