@@ -221,15 +221,19 @@ pub fn median_line(m: &FigureAnswer) -> String {
 /// its first region, "Entry level to senior (United States): $38,000–$95,000+
 /// across 12 figures from 3 guides", or `None`.
 pub fn range_line(a: &SalaryAnswer) -> Option<String> {
-    let first = a.figures.iter().find(|f| f.figure.level != Level::All)?;
+    // Per-level figures when there are any; else the whole-occupation ones
+    // (a region whose guides give no levels).
+    let per_level = a.figures.iter().any(|f| f.figure.level != Level::All);
+    let counts = |f: &&FigureAnswer| {
+        (f.figure.level != Level::All) == per_level && f.figure.stat != crate::corpus::Stat::Top10
+    };
+    let first = a.figures.iter().find(counts)?;
     let same: Vec<&FigureAnswer> = a
         .figures
         .iter()
+        .filter(counts)
         .filter(|f| {
-            f.figure.region == first.figure.region
-                && f.figure.currency == first.figure.currency
-                && f.figure.level != Level::All
-                && f.figure.stat != crate::corpus::Stat::Top10
+            f.figure.region == first.figure.region && f.figure.currency == first.figure.currency
         })
         .collect();
     let low = same
@@ -270,16 +274,24 @@ pub fn range_line(a: &SalaryAnswer) -> Option<String> {
             format_money(high, cur)
         )
     };
-    Some(format!(
-        "{span} ({}): {money} across {} figures from {} guides",
-        region_label(&first.region_name),
-        same.len(),
-        {
-            let mut g: Vec<&str> = same.iter().map(|f| f.cited.key.as_str()).collect();
-            g.sort();
-            g.dedup();
-            g.len()
+    let guides = {
+        let mut g: Vec<&str> = same.iter().map(|f| f.cited.key.as_str()).collect();
+        g.sort();
+        g.dedup();
+        g.len()
+    };
+    let n = |k: usize, one: &str| {
+        if k == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{k} {one}s")
         }
+    };
+    Some(format!(
+        "{span} ({}): {money} across {} from {}",
+        region_label(&first.region_name),
+        n(same.len(), "figure"),
+        n(guides, "guide")
     ))
 }
 
@@ -332,5 +344,25 @@ mod tests {
     fn clip_counts_characters_and_marks_the_cut() {
         assert_eq!(clip("héllo", 5), "héllo");
         assert_eq!(clip("héllo world", 6), "héllo…");
+    }
+
+    #[test]
+    fn the_pay_range_line_spans_levels_or_else_the_whole_occupation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+        let (corpus, _) = crate::corpus::load(&dir);
+        let l = crate::lookup::Lookup::new(&corpus);
+        let us = l.salary("hit technician", None, None).unwrap();
+        let line = range_line(&us).unwrap();
+        assert!(
+            line.starts_with("Entry level to senior (United States): $"),
+            "{line}"
+        );
+        let de = l.salary("hit technician", None, Some("germany")).unwrap();
+        let line = range_line(&de).unwrap();
+        assert!(
+            line.starts_with("All levels (Germany): €30,000–€45,000"),
+            "{line}"
+        );
+        assert!(line.ends_with("across 1 figure from 1 guide"), "{line}");
     }
 }
