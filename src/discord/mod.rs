@@ -750,6 +750,20 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_question_is_given_back_once_to_its_asker_only() {
+        let mut k = Kept::default();
+        let (a, b) = (UserId::new(1), UserId::new(2));
+        let n = k.keep(a, "can i wfh?".into());
+        assert_eq!(k.take(n, b), None, "another member's click");
+        assert_eq!(k.take(n, a).as_deref(), Some("can i wfh?"));
+        assert_eq!(k.take(n, a), None, "used once");
+        for i in 0..Kept::MAX + 5 {
+            k.keep(a, i.to_string());
+        }
+        assert_eq!(k.map.len(), Kept::MAX, "bounded");
+    }
+
+    #[test]
     fn input_is_cut_by_characters() {
         assert_eq!(cut("héllo", 2), "hé");
         assert_eq!(cut("hé", 5), "hé");
