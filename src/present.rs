@@ -199,10 +199,14 @@ pub fn salary_citations(a: &SalaryAnswer) -> Vec<Citation> {
         }
     };
     for f in a.figures.iter().chain(&a.national_medians) {
-        add(cite_source(&f.cited, &f.figure.section));
+        cite_sections(&f.figure.section, std::slice::from_ref(&f.cited))
+            .into_iter()
+            .for_each(&mut add);
     }
     for g in &a.geography {
-        add(cite_source(&g.cited, &g.geography.section));
+        cite_sections(&g.geography.section, std::slice::from_ref(&g.cited))
+            .into_iter()
+            .for_each(&mut add);
     }
     out
 }
@@ -330,6 +334,12 @@ mod tests {
             "Qualora 2026 › Certifications to add · HIT 2019 › Skills and FAQ"
         );
         assert!(!short.contains("qualora-2026"));
+        // A figure's section written the old way, key and all.
+        let old = cite_sections("Salary and Job Outlook (qualora-2026)", &s[..1]);
+        assert_eq!(
+            short_citations(&old, 512),
+            "Qualora 2026 › Salary and Job Outlook"
+        );
         let plain = cite_sections("Salary", &s[..1]);
         assert_eq!(short_citations(&plain, 512), "Qualora 2026 › Salary");
         let full = full_citations(&c);

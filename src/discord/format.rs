@@ -765,7 +765,7 @@ fn figure_value(f: &FigureAnswer) -> String {
         None => "year not given".into(),
     });
     line2.push(citation_footer(
-        &[present::cite_source(&f.cited, &f.figure.section)],
+        &present::cite_sections(&f.figure.section, std::slice::from_ref(&f.cited)),
         EMBED_FIELD_VALUE / 2,
     ));
     format!("{}\n{}", f.display, line2.join(" · "))
@@ -882,7 +882,7 @@ fn salary_embed(a: &SalaryAnswer) -> CreateEmbed {
     }
     for g in &a.geography {
         let cite = citation_footer(
-            &[present::cite_source(&g.cited, &g.geography.section)],
+            &present::cite_sections(&g.geography.section, std::slice::from_ref(&g.cited)),
             EMBED_FIELD_VALUE / 2,
         );
         let value = match &g.display {
