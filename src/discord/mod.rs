@@ -445,18 +445,26 @@ impl Handler {
                 retrying("reply", || create(ctx, interaction, r.clone())).await
             }
             None => {
-                let defer = match defer {
+                let ack = match defer {
                     Defer::Update => CreateInteractionResponse::Acknowledge,
                     Defer::Message { ephemeral } => CreateInteractionResponse::Defer(
                         CreateInteractionResponseMessage::new().ephemeral(ephemeral),
                     ),
                 };
-                if let Err(e) = retrying("defer", || create(ctx, interaction, defer.clone())).await
-                {
+                if let Err(e) = retrying("defer", || create(ctx, interaction, ack.clone())).await {
                     tracing::warn!(kind, command = ?name, error = %e, "deferring failed");
                 }
-                let r = work.await.unwrap_or_else(failed).into_edit();
-                retrying("edit", || edit(ctx, interaction, r.clone())).await
+                let reply = work.await.unwrap_or_else(failed);
+                if matches!(defer, Defer::Update) && !reply.update {
+                    // Editing "the original" would now overwrite the message
+                    // whose button was clicked: a refusal or an error after a
+                    // silent acknowledgement is logged, never written there.
+                    tracing::warn!(kind, command = ?name, "a deferred update produced no update");
+                    Ok(())
+                } else {
+                    let r = reply.into_edit();
+                    retrying("edit", || edit(ctx, interaction, r.clone())).await
+                }
             }
         };
         let latency = started.elapsed();

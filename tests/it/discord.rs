@@ -1177,6 +1177,27 @@ async fn slow_replies_are_deferred_then_edited_in() {
         .await;
     assert_eq!(edit.body["embeds"][0]["title"], "Can I work remotely?");
     assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
+
+    // A slow vote: acknowledged silently (type 6), then only the answer's
+    // buttons are edited; its text and embeds are left as they are.
+    let answer = Request {
+        body: json!({"data": {"components": edit.body["components"].clone()}}),
+        ..edit.clone()
+    };
+    let vote = bot.fake.click(&answer, "vote:up:remote-work");
+    let r = bot.fake.callback(&vote).await;
+    assert_eq!(r.body["type"], 6, "{:#}", r.body);
+    let update = bot
+        .fake
+        .wait_request("PATCH", &format!("/{vote}/messages/@original"))
+        .await;
+    assert!(update.body.get("embeds").is_none(), "{:#}", update.body);
+    assert!(update.body.get("content").is_none(), "{:#}", update.body);
+    let marked = Request {
+        body: json!({"data": {"components": update.body["components"].clone()}}),
+        ..update.clone()
+    };
+    assert_eq!(marked_vote(&marked).as_deref(), Some("vote:up:remote-work"));
     bot.stop().await;
 }
 
