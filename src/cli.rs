@@ -389,7 +389,7 @@ fn print_answer(asked: &Asked) {
         }
         None => match &resp.gap {
             Some(g) => println!("{}", g.message),
-            None => println!("I don't know that one: nothing in the FAQ answers it well enough."),
+            None => println!("{}", careerbot::present::ABSTAIN),
         },
     }
     if let Some(f) = &asked.facts {

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use careerbot::corpus::{Corpus, Level};
 use careerbot::lookup::{
-    CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, format_money,
-    parse_level,
+    CertAnswer, Facts, FigureAnswer, Lookup, NotFound, Overview, SalaryAnswer, Wanted, parse_level,
 };
+use careerbot::present;
 
 /// `careerbot salary [ROLE] [--level L] [--region R] [--json]`.
 pub fn salary_cmd(
@@ -38,7 +38,7 @@ pub fn salary_cmd(
         if json {
             return print_json(&o);
         }
-        print!("{}", render_overview(&o, &lookup.national_medians()));
+        print!("{}", render_overview(&o));
         return ExitCode::SUCCESS;
     };
     match lookup.salary(role, level, region) {
@@ -80,7 +80,7 @@ pub fn cert_cmd(corpus: &Corpus, name: Option<&str>, json: bool) -> ExitCode {
 
 fn not_found(e: &NotFound) -> ExitCode {
     eprintln!("error: {e}");
-    if e.what == "level" {
+    if e.what == Wanted::Level {
         eprintln!(
             "hint: levels are entry, mid, senior, all (also junior, mid-career, experienced)"
         );
@@ -133,31 +133,16 @@ fn table(header: &[&str], rows: &[Vec<String>], indent: &str) -> String {
     out
 }
 
-fn level_heading(l: Level) -> &'static str {
-    match l {
-        Level::Entry => "ENTRY",
-        Level::Mid => "MID",
-        Level::Senior => "SENIOR",
-        Level::All => "ALL LEVELS",
-    }
+fn level_heading(l: Level) -> String {
+    present::level_name(l).to_uppercase()
 }
 
-/// "National medians: $40,350 (May 2018, Title) · ..." or nothing.
+/// "National medians: $40,350 (May 2018, HIT Career Info 2019) · ..." or nothing.
 fn national_line(medians: &[FigureAnswer]) -> String {
     if medians.is_empty() {
         return String::new();
     }
-    let parts: Vec<String> = medians
-        .iter()
-        .map(|m| {
-            format!(
-                "{} ({}, {})",
-                format_money(m.figure.low, &m.figure.currency),
-                m.figure.year.as_deref().unwrap_or("undated"),
-                m.cited.title
-            )
-        })
-        .collect();
+    let parts: Vec<String> = medians.iter().map(present::median_line).collect();
     format!("National medians: {}\n", parts.join(" · "))
 }
 
@@ -179,15 +164,7 @@ fn render_salary(a: &SalaryAnswer) -> String {
         .map_or("every region".to_string(), |r| r.name.clone());
     let mut out = format!("{} — salaries, {level}, {region}\n", a.role.name);
     if a.figures.is_empty() {
-        let have: Vec<&str> = a.levels.iter().map(|l| l.as_str()).collect();
-        out.push_str(&if have.is_empty() {
-            "\nThe guides give no figures for this role here.\n".to_string()
-        } else {
-            format!(
-                "\nThe guides give no figures at this level; they give: {}.\n",
-                have.join(", ")
-            )
-        });
+        out.push_str(&format!("\n{}\n", present::no_figures_at_level(&a.levels)));
     }
     let mut rest = a.figures.as_slice();
     while let Some(first) = rest.first() {
@@ -260,14 +237,15 @@ fn render_salary(a: &SalaryAnswer) -> String {
     out
 }
 
-fn render_overview(o: &Overview, medians: &[FigureAnswer]) -> String {
+fn render_overview(o: &Overview) -> String {
     let region = o
         .region
         .as_ref()
         .map_or("national figures", |r| r.name.as_str());
     let mut out = format!("Salaries by role and level — {region}, {}\n\n", o.currency);
     let mut header = vec!["ROLE"];
-    header.extend(o.levels.iter().map(|l| level_heading(*l)));
+    let headings: Vec<String> = o.levels.iter().map(|l| level_heading(*l)).collect();
+    header.extend(headings.iter().map(String::as_str));
     let rows: Vec<Vec<String>> = o
         .rows
         .iter()
@@ -281,7 +259,7 @@ fn render_overview(o: &Overview, medians: &[FigureAnswer]) -> String {
     out.push_str(
         "\nEach cell spans every guide's figures (top-10% thresholds left out); guides disagree,\nso run `careerbot salary <role>` to see each figure with its source and year.\n",
     );
-    let line = national_line(medians);
+    let line = national_line(&o.national_medians);
     if !line.is_empty() {
         out.push('\n');
         out.push_str(&line);
@@ -309,16 +287,20 @@ fn render_cert(a: &CertAnswer) -> String {
         }
     }
     if let Some(s) = &c.suits {
-        out.push_str(&format!("Suits:        {s}\n"));
+        out.push_str(&format!("Who it suits: {s}\n"));
     }
     if let Some(s) = &c.leads_to {
         out.push_str(&format!("Leads to:     {s}\n"));
     }
+    let citations = present::cite_sections(&c.section, &a.cited);
+    out.push_str(&format!(
+        "Cited:        {}\n",
+        present::short_citations(&citations, usize::MAX)
+    ));
     out.push_str("Sources:\n");
-    for s in &a.cited {
-        out.push_str(&format!("  - {}\n", s.cite()));
+    for f in present::full_citations(&citations) {
+        out.push_str(&format!("  - {}: {}\n", f.guide, f.line()));
     }
-    out.push_str(&format!("Section:      {}\n", c.section));
     out
 }
 
@@ -345,14 +327,17 @@ mod tests {
         assert_eq!(figures.matches("source: ").count(), a.figures.len(), "{s}");
         assert!(s.contains("25–35% above the national median"), "{s}");
         assert!(s.contains("$38,000–$45,000"), "{s}");
-        assert!(s.contains("National medians: $40,350 (May 2018, "), "{s}");
-        assert!(s.contains("$48,640 (undated, "), "{s}");
+        assert!(
+            s.contains("National medians: $40,350 (May 2018, HIT Career Info 2019)"),
+            "{s}"
+        );
+        assert!(s.contains("$48,640 (year not given, Qualora 2026)"), "{s}");
     }
 
     #[test]
     fn lookup_cli_overview_has_a_row_per_role() {
         let (_, l) = real();
-        let s = render_overview(&l.overview(), &l.national_medians());
+        let s = render_overview(&l.overview());
         for r in l.roles() {
             assert!(s.contains(&r.name), "{s}");
         }
@@ -368,7 +353,15 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("Requirements:\n  - "), "{s}");
-        assert!(s.contains("Qualora Career Advisors, 2026-05-10"), "{s}");
+        assert!(
+            s.contains("Qualora 2026: Health Information Technology Career Guide"),
+            "{s}"
+        );
+        assert!(
+            !s.contains("qualora-2026") && !s.contains("no publisher"),
+            "{s}"
+        );
+        assert!(s.contains("Who it suits: "), "{s}");
     }
 
     #[test]

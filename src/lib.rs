@@ -14,4 +14,5 @@ pub mod knowledge;
 pub mod live;
 pub mod lookup;
 pub mod ops;
+pub mod present;
 pub mod store;

@@ -1,6 +1,6 @@
 //! Structured lookups over `salaries.toml` and `certifications.toml`: the data
 //! behind `/salary`, `/cert` and `careerbot salary|cert`. Pure library code: no
-//! Discord types, no I/O.
+//! adapter types, no I/O.
 //!
 //! Rules, kept deliberately simple:
 //!
@@ -37,10 +37,6 @@ use serde::Serialize;
 use crate::corpus::diag::edit_distance_within;
 use crate::corpus::{Cert, Corpus, Figure, Geography, Level, Named, Salaries, Source, Stat};
 
-/// Discord's limit on autocomplete choices per response.
-pub const MAX_CHOICES: usize = 25;
-/// Discord's limit on a choice's name and value, in characters.
-pub const MAX_CHOICE_CHARS: usize = 100;
 /// Longest query matched, in characters: no name is this long, so longer
 /// input (an option value or autocomplete text sent by a modified client)
 /// is cut first, and matching costs the same whatever is sent.
@@ -53,14 +49,44 @@ pub const NATIONAL_REGION: &str = "us";
 /// Region queries that mean "every region".
 const EVERY_REGION: &[&str] = &["all", "any", "every", "everywhere", "global", "worldwide"];
 
-/// A query that matched nothing.
+/// What a name query looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Wanted {
+    Role,
+    Region,
+    Level,
+    Certification,
+}
+
+impl Wanted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Wanted::Role => "role",
+            Wanted::Region => "region",
+            Wanted::Level => "level",
+            Wanted::Certification => "certification",
+        }
+    }
+}
+
+impl std::fmt::Display for Wanted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A query that matched nothing well enough: a weak match (a generic word
+/// such as "cert", a name that shares only a few letters) is refused, never
+/// guessed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotFound {
-    /// "role", "region", "level" or "certification".
-    pub what: &'static str,
+    pub what: Wanted,
     pub query: String,
     /// The closest known names, best first (at most 5).
     pub suggestions: Vec<String>,
+    /// The same names as choices: `name` shown, `value` looks it up exactly.
+    pub choices: Vec<Choice>,
 }
 
 impl std::fmt::Display for NotFound {
@@ -75,20 +101,12 @@ impl std::error::Error for NotFound {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRef {
     pub key: String,
+    /// The guide's short name ("Qualora 2026"), as citations show it.
+    #[serde(skip)]
+    pub label: String,
     pub title: String,
     pub publisher: String,
     pub date: String,
-}
-
-impl SourceRef {
-    /// "Title (Publisher, date)", or the bare key when the source is unknown.
-    pub fn cite(&self) -> String {
-        if self.publisher.is_empty() && self.date.is_empty() {
-            self.title.clone()
-        } else {
-            format!("{} ({}, {})", self.title, self.publisher, self.date)
-        }
-    }
 }
 
 /// One figure with what a reader needs to show it.
@@ -142,6 +160,8 @@ pub struct OverviewCell {
     pub high: Option<f64>,
     /// Some range in the cell has no upper end ("$70,000+").
     pub open_ended: bool,
+    /// Every guide's figure behind the cell, each with its source.
+    pub behind: Vec<FigureAnswer>,
 }
 
 impl OverviewCell {
@@ -177,6 +197,9 @@ pub struct Overview {
     pub currency: String,
     pub levels: Vec<Level>,
     pub rows: Vec<OverviewRow>,
+    /// Whole-occupation national medians from every guide, oldest first
+    /// (as [`Lookup::national_medians`]).
+    pub national_medians: Vec<FigureAnswer>,
 }
 
 /// A credential with its sources resolved.
@@ -317,7 +340,7 @@ fn level_items() -> Vec<Item> {
 /// mid-career, ...) and small typos.
 pub fn parse_level(s: &str) -> Result<Level, NotFound> {
     let items = level_items();
-    resolve(&items, s, "level").map(|i| LEVEL_WORDS[i].0)
+    resolve(&items, s, Wanted::Level).map(|i| LEVEL_WORDS[i].0)
 }
 
 impl Lookup {
@@ -349,11 +372,11 @@ impl Lookup {
         level: Option<Level>,
         region: Option<&str>,
     ) -> Result<SalaryAnswer, NotFound> {
-        let role = &self.salaries.roles[resolve(&named_items(self.roles()), role, "role")?];
+        let role = &self.salaries.roles[resolve(&named_items(self.roles()), role, Wanted::Role)?];
         let region = match region {
-            Some(q) if !EVERY_REGION.contains(&norm(q).as_str()) => {
-                Some(&self.salaries.regions[resolve(&named_items(self.regions()), q, "region")?])
-            }
+            Some(q) if !EVERY_REGION.contains(&norm(q).as_str()) => Some(
+                &self.salaries.regions[resolve(&named_items(self.regions()), q, Wanted::Region)?],
+            ),
             _ => None,
         };
         let in_region = |r: &str| region.is_none_or(|n| n.id == r);
@@ -463,6 +486,7 @@ impl Lookup {
                             low: None,
                             high: None,
                             open_ended: false,
+                            behind: Vec::new(),
                         };
                         for f in self.salaries.figures.iter().filter(|f| {
                             f.role == role.id
@@ -479,6 +503,7 @@ impl Lookup {
                             cell.low = Some(cell.low.map_or(f.low, |l| l.min(f.low)));
                             cell.high = Some(cell.high.map_or(top, |h| h.max(top)));
                             cell.open_ended |= f.stat == Stat::Range && f.high.is_none();
+                            cell.behind.push(self.figure_answer(f));
                         }
                         cell
                     })
@@ -490,12 +515,13 @@ impl Lookup {
             currency: currency.into(),
             levels: Level::ALL.to_vec(),
             rows,
+            national_medians: self.national_medians(),
         }
     }
 
     /// A credential by abbreviation, full name or alias (typos tolerated).
     pub fn cert(&self, name: &str) -> Result<CertAnswer, NotFound> {
-        let i = resolve(&self.cert_items(), name, "certification")?;
+        let i = resolve(&self.cert_items(), name, Wanted::Certification)?;
         let cert = self.certs[i].clone();
         let cited = cert.sources.iter().map(|k| self.source_ref(k)).collect();
         Ok(CertAnswer { cert, cited })
@@ -543,7 +569,7 @@ impl Lookup {
         None
     }
 
-    /// Autocomplete: at most 25 choices, names and values at most 100 chars.
+    /// Autocomplete: every match, best first (adapters cap and cut).
     /// Exact and prefix matches first, then substrings, then typos; an empty
     /// `partial` lists everything in file order.
     pub fn complete(&self, kind: CompleteKind, partial: &str) -> Vec<Choice> {
@@ -555,10 +581,9 @@ impl Lookup {
         };
         rank(&items, partial)
             .into_iter()
-            .take(MAX_CHOICES)
             .map(|i| Choice {
-                name: truncate_chars(&items[i].name, MAX_CHOICE_CHARS),
-                value: truncate_chars(&items[i].value, MAX_CHOICE_CHARS),
+                name: items[i].name.clone(),
+                value: items[i].value.clone(),
             })
             .collect()
     }
@@ -616,12 +641,14 @@ impl Lookup {
         match self.sources.get(key) {
             Some(s) => SourceRef {
                 key: key.into(),
+                label: s.label().to_string(),
                 title: s.title.clone(),
                 publisher: s.publisher.clone(),
                 date: s.date.clone(),
             },
             None => SourceRef {
                 key: key.into(),
+                label: key.into(),
                 title: key.into(),
                 publisher: String::new(),
                 date: String::new(),
@@ -732,8 +759,10 @@ fn score_key(q: &str, key: &str) -> Option<Score> {
     if q.len() >= 3 && key.contains(q) {
         return Some((4, extra));
     }
-    let qlen = q.chars().count();
-    if let Some(whole) = distance_within(q, key, allowed_typos(qlen)) {
+    // A typo is judged by the shorter of the two: "zzcert" is not a typo
+    // of "cert" (two edits on four letters), "cphmis" is one of "cphims".
+    let allowed = |a: &str, b: &str| allowed_typos(a.chars().count().min(b.chars().count()));
+    if let Some(whole) = distance_within(q, key, allowed(q, key)) {
         return Some((5, whole));
     }
     // Word by word: each query word is a typo of a word of the key, or of its
@@ -741,21 +770,20 @@ fn score_key(q: &str, key: &str) -> Option<Score> {
     let mut total = 0;
     for w in &qw {
         let wlen = w.chars().count();
-        let allowed = allowed_typos(wlen);
         let best = kw
             .iter()
             .map(|k| {
-                let full = distance_within(w, k, allowed).unwrap_or(usize::MAX);
+                let full = distance_within(w, k, allowed(w, k)).unwrap_or(usize::MAX);
                 let prefix: String = k.chars().take(wlen).collect();
                 let part = if wlen >= 4 && k.chars().count() > wlen {
-                    distance_within(w, &prefix, allowed).unwrap_or(usize::MAX)
+                    distance_within(w, &prefix, allowed_typos(wlen)).unwrap_or(usize::MAX)
                 } else {
                     usize::MAX
                 };
                 full.min(part)
             })
             .min()?;
-        if best > allowed_typos(wlen) {
+        if best == usize::MAX {
             return None;
         }
         total += best;
@@ -799,48 +827,95 @@ fn rank(items: &[Item], q: &str) -> Vec<usize> {
     hits.into_iter().map(|(_, i)| i).collect()
 }
 
-/// The best match, or the closest names as suggestions.
-fn resolve(items: &[Item], q: &str, what: &'static str) -> Result<usize, NotFound> {
-    let q = cut(q);
-    let nq = norm(q);
-    if let Some(&i) = rank(items, q).first()
-        && !nq.is_empty()
-    {
-        return Ok(i);
+/// Words that name the kind of thing, not one of them: a certification
+/// query made only of these ("cert", "cert cert") names no credential.
+const GENERIC_CERT_WORDS: &[&str] = &[
+    "cert",
+    "certs",
+    "certification",
+    "certifications",
+    "certificate",
+    "certificates",
+    "certified",
+    "credential",
+    "credentials",
+    "exam",
+    "exams",
+];
+
+/// The query words that can name one item of `what`.
+fn meaningful(q: &str, what: Wanted) -> String {
+    let q = norm(q);
+    if what != Wanted::Certification {
+        return q;
     }
+    q.split(' ')
+        .filter(|w| !GENERIC_CERT_WORDS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The one item `q` names, or the closest names as suggestions. Refused
+/// (never guessed): an empty or generic query, no match, or a loose match
+/// (a substring, initials or a typo) that fits two items equally well.
+fn resolve(items: &[Item], q: &str, what: Wanted) -> Result<usize, NotFound> {
+    let q = cut(q);
+    let nq = meaningful(q, what);
+    let mut hits: Vec<(Score, usize)> = if nq.is_empty() {
+        Vec::new()
+    } else {
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| score_item(&nq, it).map(|s| (s, i)))
+            .collect()
+    };
+    hits.sort();
+    match hits[..] {
+        [(best, i), ..] if best.0 <= 1 => return Ok(i),
+        [(_, i)] => return Ok(i),
+        [(best, i), (next, _), ..] if best != next => return Ok(i),
+        _ => {}
+    }
+    // Ties first (the names the query fits equally), then the nearest by edits.
+    let tied: Vec<usize> = hits
+        .iter()
+        .take_while(|(s, _)| Some(s) == hits.first().map(|(b, _)| b))
+        .map(|&(_, i)| i)
+        .collect();
+    let whole = norm(q);
     let mut near: Vec<(usize, usize)> = items
         .iter()
         .enumerate()
+        .filter(|(i, _)| !tied.contains(i))
         .map(|(i, it)| {
             let d = it
                 .keys
                 .iter()
-                .filter_map(|k| distance_within(&nq, k, SUGGESTION_EDITS))
+                .filter_map(|k| distance_within(&whole, k, SUGGESTION_EDITS))
                 .min()
                 .unwrap_or(usize::MAX);
             (d, i)
         })
         .collect();
     near.sort();
+    let best: Vec<usize> = tied
+        .into_iter()
+        .chain(near.into_iter().map(|(_, i)| i))
+        .take(5)
+        .collect();
     Err(NotFound {
         what,
         query: q.to_string(),
-        suggestions: near
-            .into_iter()
-            .take(5)
-            .map(|(_, i)| items[i].hint.clone())
+        suggestions: best.iter().map(|&i| items[i].hint.clone()).collect(),
+        choices: best
+            .iter()
+            .map(|&i| Choice {
+                name: items[i].name.clone(),
+                value: items[i].value.clone(),
+            })
             .collect(),
     })
-}
-
-/// At most `max` characters; a cut string ends with "…".
-fn truncate_chars(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// The first four-digit year in "May 2023", "2018", ...
@@ -1363,7 +1438,7 @@ section = "Certs"
         let e = fixture()
             .salary("hit tech", None, Some("mars"))
             .unwrap_err();
-        assert_eq!(e.what, "region");
+        assert_eq!(e.what, Wanted::Region);
     }
 
     #[test]
@@ -1430,12 +1505,46 @@ section = "Certs"
     #[test]
     fn unknown_role_suggests_closest_names() {
         let e = fixture().salary("hit manger xyz", None, None).unwrap_err();
-        assert_eq!(e.what, "role");
+        assert_eq!(e.what, Wanted::Role);
         assert_eq!(e.suggestions[0], "HIT Manager / Director");
         assert_eq!(e.to_string(), "no role matches `hit manger xyz`");
         let e = real().salary("pilot", None, None).unwrap_err();
         assert!((1..=5).contains(&e.suggestions.len()), "{e:?}");
         assert!(fixture().salary("", None, None).is_err());
+    }
+
+    #[test]
+    fn unknown_cert_names_are_refused_with_suggestions() {
+        let l = real();
+        for q in [
+            "zzcert",
+            "mycert",
+            "cert",
+            "cert cert",
+            "certification",
+            "xyz",
+        ] {
+            let e = l.cert(q).expect_err(q);
+            assert_eq!(e.what, Wanted::Certification);
+            assert!((1..=5).contains(&e.choices.len()), "{q}: {e:?}");
+            assert_eq!(e.choices.len(), e.suggestions.len());
+            for c in &e.choices {
+                assert_eq!(l.cert(&c.value).unwrap().cert.abbr, c.value, "{q}");
+            }
+        }
+        // Real names, their typos and their generic forms still resolve.
+        for (q, abbr) in [
+            ("rhit certification", "RHIT"),
+            ("rhti", "RHIT"),
+            ("cphmis", "CPHIMS"),
+        ] {
+            assert_eq!(l.cert(q).unwrap().cert.abbr, abbr, "{q}");
+        }
+        let e = l.salary("zzrole", None, None).unwrap_err();
+        assert_eq!(e.what, Wanted::Role);
+        assert!(!e.choices.is_empty());
+        let e = l.salary("hit tech", None, Some("zzland")).unwrap_err();
+        assert_eq!(e.what, Wanted::Region);
     }
 
     #[test]
@@ -1450,7 +1559,7 @@ section = "Certs"
         ] {
             assert_eq!(parse_level(q), Ok(l), "{q}");
         }
-        assert_eq!(parse_level("pilot").unwrap_err().what, "level");
+        assert_eq!(parse_level("pilot").unwrap_err().what, Wanted::Level);
     }
 
     #[test]
@@ -1470,7 +1579,7 @@ section = "Certs"
             .collect();
         assert_eq!(cited, vec![("Guide A", "2026-05-10"), ("Guide B", "2025")]);
         let e = l.cert("pmp").unwrap_err();
-        assert_eq!(e.what, "certification");
+        assert_eq!(e.what, Wanted::Certification);
         assert!(!e.suggestions.is_empty());
     }
 
@@ -1526,28 +1635,20 @@ section = "Certs"
     }
 
     #[test]
-    fn complete_caps_choices_at_25_and_names_at_100_chars() {
+    fn complete_returns_every_match_whole_in_rank_order() {
         let mut toml = String::new();
         for i in 0..40 {
             let name = format!("Role {i:02} {}", "é".repeat(142));
             toml.push_str(&format!(
-                "[[role]]\nid = \"role-{i}-{}\"\nname = \"{name}\"\n\n",
-                "x".repeat(120)
+                "[[role]]\nid = \"role-{i}\"\nname = \"{name}\"\n\n"
             ));
         }
         toml.push_str("[[region]]\nid = \"us\"\nname = \"US\"\n");
         let l = Lookup::new(&corpus_from(&toml, ""));
-        assert_eq!(l.roles()[0].name.chars().count(), 150);
-        for q in ["", "role", "rol", "ole 1", "é"] {
-            let c = l.complete(CompleteKind::Role, q);
-            assert!(!c.is_empty() && c.len() <= MAX_CHOICES, "{q}: {}", c.len());
-            for ch in &c {
-                assert!(ch.name.chars().count() <= MAX_CHOICE_CHARS);
-                assert!(ch.value.chars().count() <= MAX_CHOICE_CHARS);
-            }
-        }
-        assert_eq!(l.complete(CompleteKind::Role, "").len(), 25);
-        assert!(l.complete(CompleteKind::Role, "")[0].name.ends_with('…'));
+        let all = l.complete(CompleteKind::Role, "");
+        assert_eq!(all.len(), 40, "the adapter decides how many to show");
+        assert_eq!(all[0].name.chars().count(), 150, "and how long");
+        assert_eq!(l.complete(CompleteKind::Role, "role 01")[0].value, "role-1");
     }
 
     #[test]

@@ -79,22 +79,18 @@ async fn reload(h: &Handler, ctx: &Context) -> Result<Reply> {
         ReloadOutcome::Reloaded {
             documents,
             entries,
-            generation,
             took,
+            ..
         } => Reply::text(
             &format!(
-                "Reloaded `faq/`: {entries} entries, {documents} documents searchable (generation {generation}, {} ms).",
+                "Reloaded `faq/`: {entries} entries and {documents} guide sections and entries are now searchable ({} ms).",
                 took.as_millis()
             ),
             true,
         ),
         ReloadOutcome::Failed { errors } => {
             post_failure(&ctx.http, h.settings.mod_log_channel, &errors).await;
-            let serving = format!(
-                "generation {}",
-                h.data.live.generation.load(Ordering::SeqCst)
-            );
-            Reply::text(&failure_text(&errors, &serving), true)
+            Reply::text(&failure_text(&errors, "the FAQ as it was"), true)
         }
     })
 }
@@ -141,22 +137,35 @@ async fn stats(h: &Handler) -> Result<Reply> {
     let embed = CreateEmbed::new()
         .title("FAQ usage")
         .description(format!(
-            "Answered **{}** · not answered **{}** · serving generation {} ({} entries) · reloads ok {} / failed {}",
+            "Answered **{}** · not answered **{}** · {} entries live · reloads ok {} / failed {}",
             s.answered,
             s.unanswered,
-            live.generation.load(Ordering::SeqCst),
             k.entries,
             live.reloads_ok.load(Ordering::Relaxed),
             live.reloads_failed.load(Ordering::Relaxed),
         ))
         .field(
             "Most served entries",
-            format::clip(&if top.is_empty() { none() } else { top.join("\n") }, format::EMBED_FIELD_VALUE),
+            format::clip(
+                &if top.is_empty() {
+                    none()
+                } else {
+                    top.join("\n")
+                },
+                format::EMBED_FIELD_VALUE,
+            ),
             false,
         )
         .field(
             "Feedback per entry",
-            format::clip(&if votes.is_empty() { none() } else { votes.join("\n") }, format::EMBED_FIELD_VALUE),
+            format::clip(
+                &if votes.is_empty() {
+                    none()
+                } else {
+                    votes.join("\n")
+                },
+                format::EMBED_FIELD_VALUE,
+            ),
             false,
         );
     Ok(Reply {

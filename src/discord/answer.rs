@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use serenity::all::{
     ActionRowComponent, ButtonKind, CommandInteraction, ComponentInteraction, Context, Message,
-    ResolvedTarget,
+    ResolvedTarget, UserId,
 };
 
 use super::format::{self, Reply};
@@ -88,12 +88,49 @@ async fn answer_question(h: &Handler, via: Via, question: String) -> Result<Aske
 
 /// `/ask question:`.
 pub async fn ask(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
-    if let Some(left) = h.cooldown_left(cmd.user.id) {
-        let msg = format!("One question at a time: try again in {left} s.");
-        return Ok(Reply::text(&msg, true));
-    }
     let q = option(cmd, "question").unwrap_or("").to_string();
-    Ok(format::response(&answer_question(h, Via::Ask, q).await?))
+    ask_as(h, cmd.user.id, q).await
+}
+
+/// Answers `q` for `user`: in the channel when there is an answer; an
+/// "I don't know" privately, with a button to share it; during the
+/// cooldown, the question kept behind an "Ask it now" button.
+async fn ask_as(h: &Handler, user: UserId, q: String) -> Result<Reply> {
+    if let Some(left) = h.cooldown_left(user) {
+        let n = h.data.keep(user, q);
+        return Ok(format::cooldown(left, Some(n)));
+    }
+    let asked = answer_question(h, Via::Ask, q.clone()).await?;
+    let share = asked
+        .response
+        .answer
+        .is_none()
+        .then(|| h.data.keep(user, q));
+    Ok(format::response(&asked, share))
+}
+
+/// "Ask it now" under a cooldown reply: the kept question, asked.
+pub async fn ask_again(h: &Handler, c: &ComponentInteraction, n: u64) -> Result<Reply> {
+    match h.data.take_kept(n, c.user.id) {
+        Some(q) => ask_as(h, c.user.id, q).await,
+        None => Ok(Reply::text(NO_SUCH_BUTTON, true)),
+    }
+}
+
+/// "Share in channel" under a private "I don't know": the question and
+/// the reply, posted for everyone (once).
+pub async fn share(h: &Handler, c: &ComponentInteraction, n: u64) -> Result<Reply> {
+    let Some(q) = h.data.take_kept(n, c.user.id) else {
+        return Ok(Reply::text(NO_SUCH_BUTTON, true));
+    };
+    let k = h.data.knowledge();
+    let q2 = q.clone();
+    let r = compute(move || k.ask(&q2).response).await?;
+    Ok(format::shared_abstain(
+        &q,
+        r.gap.as_ref().map(|g| g.message.as_str()),
+        &r.related,
+    ))
 }
 
 /// "Find answer" on a message: the answer is posted as a reply to that
@@ -112,8 +149,7 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
         ));
     }
     if let Some(left) = h.cooldown_left(cmd.user.id) {
-        let msg = format!("One question at a time: try again in {left} s.");
-        return Ok(Reply::text(&msg, true));
+        return Ok(format::cooldown(left, None));
     }
     if !h.data.claim_target(msg.id) {
         return Ok(Reply::text(
@@ -125,12 +161,9 @@ pub async fn find_answer(h: &Handler, ctx: &Context, cmd: &CommandInteraction) -
         own: msg.author.id == cmd.user.id,
     };
     let resp = answer_question(h, via, text.to_string()).await?;
-    let reply = format::response(&resp);
-    if resp.response.abstained {
-        return Ok(Reply {
-            ephemeral: true,
-            ..reply
-        });
+    let reply = format::response(&resp, None);
+    if resp.response.answer.is_none() {
+        return Ok(reply);
     }
     let post = reply.clone().into_message(Some((msg.channel_id, msg.id)));
     let posted = retrying("reply to message", || {
@@ -195,7 +228,7 @@ pub async fn help_channel(h: &Handler, ctx: &Context, msg: &Message) {
             return;
         }
     };
-    let reply = format::response(&resp).into_message(Some((msg.channel_id, msg.id)));
+    let reply = format::response(&resp, None).into_message(Some((msg.channel_id, msg.id)));
     let posted = retrying("help-channel answer", || {
         msg.channel_id.send_message(&ctx.http, reply.clone())
     })
@@ -237,17 +270,13 @@ pub async fn vote(h: &Handler, c: &ComponentInteraction, entry: &str, up: bool) 
     if matches!(outcome, VoteOutcome::Recorded | VoteOutcome::Changed) {
         h.data.metrics.vote(up);
     }
-    let text = match outcome {
-        VoteOutcome::Recorded => {
-            "Thanks for the feedback: it helps the moderators improve the FAQ."
-        }
-        VoteOutcome::Changed => "Feedback updated. Thanks!",
-        VoteOutcome::Unchanged => "You already gave that feedback. Thanks!",
-        VoteOutcome::Limited => {
-            "You changed this feedback several times already: your last choice stands. Thanks!"
-        }
-    };
-    Ok(Reply::text(text, true))
+    tracing::debug!(?outcome, "vote");
+    // The answer's own buttons show the vote: the chosen one marked.
+    Ok(Reply {
+        components: format::mark_vote(&c.message.components, &c.data.custom_id),
+        update: true,
+        ..Reply::default()
+    })
 }
 
 /// The answer to a button that is not (or no longer) there.

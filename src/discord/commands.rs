@@ -1,11 +1,49 @@
 //! What the bot registers with Discord: every command and option described.
 
+use crate::corpus::Level;
+use crate::present::level_name;
 use serenity::all::{
     CommandOptionType, CommandType, CreateCommand, CreateCommandOption, Permissions,
 };
 
-/// The message context-menu command ("Apps › Find answer").
-pub const FIND_ANSWER: &str = "Find answer";
+/// Every command the bot has, each named once: registration, dispatch and
+/// autocomplete all go through [`Cmd::name`] and [`Cmd::from_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Ask,
+    Salary,
+    Cert,
+    Faq,
+    /// The message context-menu command ("Apps › Find answer").
+    FindAnswer,
+    FaqAdmin,
+}
+
+impl Cmd {
+    pub const ALL: [Cmd; 6] = [
+        Cmd::Ask,
+        Cmd::Salary,
+        Cmd::Cert,
+        Cmd::Faq,
+        Cmd::FindAnswer,
+        Cmd::FaqAdmin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cmd::Ask => "ask",
+            Cmd::Salary => "salary",
+            Cmd::Cert => "cert",
+            Cmd::Faq => "faq",
+            Cmd::FindAnswer => "Find answer",
+            Cmd::FaqAdmin => "faqadmin",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Cmd> {
+        Cmd::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
 
 /// Longest value of a name or topic option (a role, region, credential or
 /// FAQ question): Discord refuses longer ones, and the bot cuts them anyway.
@@ -54,7 +92,7 @@ pub fn registrations(guild_id: Scope, home_guild_id: Scope) -> Vec<(Scope, Vec<C
 /// The commands any member may use, wherever the bot is.
 pub fn member_commands() -> Vec<CreateCommand> {
     vec![
-        CreateCommand::new("ask")
+        CreateCommand::new(Cmd::Ask.name())
             .description("Ask a Health IT career question; the answer cites its guide")
             .add_option(
                 string(
@@ -64,7 +102,7 @@ pub fn member_commands() -> Vec<CreateCommand> {
                 .required(true)
                 .max_length(MAX_QUESTION_CHARS),
             ),
-        CreateCommand::new("salary")
+        CreateCommand::new(Cmd::Salary.name())
             .description("Pay figures for a Health IT role, each with its year and source")
             .add_option(
                 string("role", "The role, e.g. HIT technician")
@@ -74,17 +112,17 @@ pub fn member_commands() -> Vec<CreateCommand> {
             )
             .add_option(
                 string("level", "Career level (default: every level)")
-                    .add_string_choice("Entry level", "entry")
-                    .add_string_choice("Mid-career", "mid")
-                    .add_string_choice("Senior", "senior")
-                    .add_string_choice("All levels / whole occupation", "all"),
+                    .add_string_choice(level_name(Level::Entry), Level::Entry.as_str())
+                    .add_string_choice(level_name(Level::Mid), Level::Mid.as_str())
+                    .add_string_choice(level_name(Level::Senior), Level::Senior.as_str())
+                    .add_string_choice(level_name(Level::All), Level::All.as_str()),
             )
             .add_option(
                 string("region", "Country or region (default: every region)")
                     .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
-        CreateCommand::new("cert")
+        CreateCommand::new(Cmd::Cert.name())
             .description("A Health IT certification: issuer, requirements, who it suits")
             .add_option(
                 string("name", "Abbreviation or name, e.g. RHIT")
@@ -92,7 +130,7 @@ pub fn member_commands() -> Vec<CreateCommand> {
                     .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
-        CreateCommand::new("faq")
+        CreateCommand::new(Cmd::Faq.name())
             .description("Show one FAQ entry in full")
             .add_option(
                 string("topic", "Start typing a question to pick an entry")
@@ -100,14 +138,14 @@ pub fn member_commands() -> Vec<CreateCommand> {
                     .max_length(MAX_NAME_CHARS)
                     .set_autocomplete(true),
             ),
-        CreateCommand::new(FIND_ANSWER).kind(CommandType::Message),
+        CreateCommand::new(Cmd::FindAnswer.name()).kind(CommandType::Message),
     ]
 }
 
 /// The moderator commands: registered in the home server only.
 pub fn moderator_commands() -> Vec<CreateCommand> {
     vec![
-        CreateCommand::new("faqadmin")
+        CreateCommand::new(Cmd::FaqAdmin.name())
             .description("Moderators: reload the FAQ, see usage and unanswered questions")
             .default_member_permissions(MODERATOR_PERMISSION)
             .dm_permission(false)

@@ -49,6 +49,42 @@ pub struct Data {
     /// Messages "Find answer" was run on (the most recent ones): each is
     /// answered once.
     targets: Mutex<Targets>,
+    /// Questions kept for a button ("Share", "Ask it now"), by number.
+    kept: Mutex<Kept>,
+}
+
+/// Questions kept for the member who asked them: the most recent
+/// [`Kept::MAX`], each used at most once.
+#[derive(Default)]
+struct Kept {
+    next: u64,
+    map: HashMap<u64, (UserId, String)>,
+    order: std::collections::VecDeque<u64>,
+}
+
+impl Kept {
+    const MAX: usize = 10_000;
+
+    fn keep(&mut self, user: UserId, question: String) -> u64 {
+        self.next += 1;
+        let n = self.next;
+        self.map.insert(n, (user, question));
+        self.order.push_back(n);
+        if self.order.len() > Self::MAX
+            && let Some(old) = self.order.pop_front()
+        {
+            self.map.remove(&old);
+        }
+        n
+    }
+
+    /// The question kept as `n`, when `user` asked it (once).
+    fn take(&mut self, n: u64, user: UserId) -> Option<String> {
+        match self.map.get(&n) {
+            Some((u, _)) if *u == user => self.map.remove(&n).map(|(_, q)| q),
+            _ => None,
+        }
+    }
 }
 
 /// The last [`Targets::MAX`] messages "Find answer" looked at.
@@ -94,6 +130,7 @@ impl Data {
             last_ask: Mutex::new(HashMap::new()),
             autocompletes: RateLimit::new(AUTOCOMPLETE_BURST, AUTOCOMPLETE_WINDOW),
             targets: Mutex::new(Targets::default()),
+            kept: Mutex::new(Kept::default()),
         }
     }
 
@@ -104,6 +141,22 @@ impl Data {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .claim(id)
+    }
+
+    /// Keeps `question` for a button of `user`'s; returns its number.
+    pub(crate) fn keep(&self, user: UserId, question: String) -> u64 {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keep(user, question)
+    }
+
+    /// The question kept as `n` for `user` (each is used once).
+    pub(crate) fn take_kept(&self, n: u64, user: UserId) -> Option<String> {
+        self.kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(n, user)
     }
 
     /// What to answer from right now (an `Arc` clone: a reply never mixes
@@ -163,6 +216,15 @@ impl Settings {
             defer_after: Duration::from_millis(c.discord.defer_after_ms),
         }
     }
+}
+
+/// How a reply that is not ready in time is announced: a "thinking…"
+/// message (seen by everyone or by the asker only), or, for a button that
+/// changes its own message, a silent acknowledgement.
+#[derive(Debug, Clone, Copy)]
+enum Defer {
+    Message { ephemeral: bool },
+    Update,
 }
 
 pub struct Handler {
@@ -291,32 +353,31 @@ impl Handler {
     }
 
     async fn command(&self, ctx: &Context, cmd: &CommandInteraction) -> Result<Reply> {
-        match cmd.data.name.as_str() {
-            "ask" => answer::ask(self, cmd).await,
-            commands::FIND_ANSWER => answer::find_answer(self, ctx, cmd).await,
-            "salary" => lookups::salary(self, cmd).await,
-            "cert" => lookups::cert(self, cmd).await,
-            "faq" => lookups::faq(self, cmd).await,
-            "faqadmin" => admin::faqadmin(self, ctx, cmd).await,
-            other => Ok(Reply::text(
-                &format!("Unknown command {}.", format::code(other)),
+        use commands::Cmd;
+        match Cmd::from_name(&cmd.data.name) {
+            Some(Cmd::Ask) => answer::ask(self, cmd).await,
+            Some(Cmd::FindAnswer) => answer::find_answer(self, ctx, cmd).await,
+            Some(Cmd::Salary) => lookups::salary(self, cmd).await,
+            Some(Cmd::Cert) => lookups::cert(self, cmd).await,
+            Some(Cmd::Faq) => lookups::faq(self, cmd).await,
+            Some(Cmd::FaqAdmin) => admin::faqadmin(self, ctx, cmd).await,
+            None => Ok(Reply::text(
+                &format!("Unknown command {}.", format::code(&cmd.data.name)),
                 true,
             )),
         }
     }
 
     async fn component(&self, c: &ComponentInteraction) -> Result<Reply> {
-        let id = c.data.custom_id.as_str();
-        if let Some(entry) = id.strip_prefix(format::FAQ_BUTTON) {
-            return lookups::open_entry(self, entry).await;
+        use format::Button;
+        match Button::parse(&c.data.custom_id) {
+            Some(Button::Entry(entry)) => lookups::open_entry(self, &entry).await,
+            Some(Button::Vote { entry, up }) => answer::vote(self, c, &entry, up).await,
+            Some(Button::Share(n)) => answer::share(self, c, n).await,
+            Some(Button::AskAgain(n)) => answer::ask_again(self, c, n).await,
+            Some(b) => lookups::open(self, b).await,
+            None => Ok(Reply::text(answer::NO_SUCH_BUTTON, true)),
         }
-        if let Some(entry) = id.strip_prefix(format::VOTE_UP) {
-            return answer::vote(self, c, entry, true).await;
-        }
-        if let Some(entry) = id.strip_prefix(format::VOTE_DOWN) {
-            return answer::vote(self, c, entry, false).await;
-        }
-        Ok(Reply::text(answer::NO_SUCH_BUTTON, true))
     }
 
     /// Registers the commands (see [`commands::registrations`]).
@@ -352,7 +413,7 @@ impl Handler {
     /// Replies to an interaction with what `work` produces. If it is not
     /// ready within `defer_after`, Discord is told "thinking…" first (so the
     /// 3-second window is never missed) and the reply edits that message.
-    async fn respond<F>(&self, ctx: &Context, interaction: &Interaction, work: F, ephemeral: bool)
+    async fn respond<F>(&self, ctx: &Context, interaction: &Interaction, work: F, defer: Defer)
     where
         F: std::future::Future<Output = Result<Reply>>,
     {
@@ -384,15 +445,26 @@ impl Handler {
                 retrying("reply", || create(ctx, interaction, r.clone())).await
             }
             None => {
-                let defer = CreateInteractionResponse::Defer(
-                    CreateInteractionResponseMessage::new().ephemeral(ephemeral),
-                );
-                if let Err(e) = retrying("defer", || create(ctx, interaction, defer.clone())).await
-                {
+                let ack = match defer {
+                    Defer::Update => CreateInteractionResponse::Acknowledge,
+                    Defer::Message { ephemeral } => CreateInteractionResponse::Defer(
+                        CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+                    ),
+                };
+                if let Err(e) = retrying("defer", || create(ctx, interaction, ack.clone())).await {
                     tracing::warn!(kind, command = ?name, error = %e, "deferring failed");
                 }
-                let r = work.await.unwrap_or_else(failed).into_edit();
-                retrying("edit", || edit(ctx, interaction, r.clone())).await
+                let reply = work.await.unwrap_or_else(failed);
+                if matches!(defer, Defer::Update) && !reply.update {
+                    // Editing "the original" would now overwrite the message
+                    // whose button was clicked: a refusal or an error after a
+                    // silent acknowledgement is logged, never written there.
+                    tracing::warn!(kind, command = ?name, "a deferred update produced no update");
+                    Ok(())
+                } else {
+                    let r = reply.into_edit();
+                    retrying("edit", || edit(ctx, interaction, r.clone())).await
+                }
             }
         };
         let latency = started.elapsed();
@@ -518,12 +590,20 @@ impl EventHandler for Handler {
                 }
             }
             Interaction::Command(cmd) => {
-                let ephemeral = cmd.data.name == "faqadmin";
-                self.respond(&ctx, &interaction, self.command(&ctx, cmd), ephemeral)
+                let ephemeral = cmd.data.name == commands::Cmd::FaqAdmin.name();
+                let defer = Defer::Message { ephemeral };
+                self.respond(&ctx, &interaction, self.command(&ctx, cmd), defer)
                     .await
             }
             Interaction::Component(c) => {
-                self.respond(&ctx, &interaction, self.component(c), true)
+                // A vote updates the clicked message; "Ask it now" answers
+                // in the channel; every other button answers privately.
+                let defer = match format::Button::parse(&c.data.custom_id) {
+                    Some(format::Button::Vote { .. }) => Defer::Update,
+                    Some(format::Button::AskAgain(_)) => Defer::Message { ephemeral: false },
+                    _ => Defer::Message { ephemeral: true },
+                };
+                self.respond(&ctx, &interaction, self.component(c), defer)
                     .await
             }
             _ => {}
@@ -675,6 +755,20 @@ mod tests {
         }
         assert_eq!(t.seen.len(), Targets::MAX);
         assert!(t.claim(MessageId::new(1)), "the oldest was forgotten");
+    }
+
+    #[test]
+    fn a_kept_question_is_given_back_once_to_its_asker_only() {
+        let mut k = Kept::default();
+        let (a, b) = (UserId::new(1), UserId::new(2));
+        let n = k.keep(a, "can i wfh?".into());
+        assert_eq!(k.take(n, b), None, "another member's click");
+        assert_eq!(k.take(n, a).as_deref(), Some("can i wfh?"));
+        assert_eq!(k.take(n, a), None, "used once");
+        for i in 0..Kept::MAX + 5 {
+            k.keep(a, i.to_string());
+        }
+        assert_eq!(k.map.len(), Kept::MAX, "bounded");
     }
 
     #[test]

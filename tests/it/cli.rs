@@ -708,3 +708,52 @@ fn ask_into_a_closed_pipe_ends_quietly() {
         o.status
     );
 }
+
+#[test]
+fn unknown_cert_names_are_refused_on_the_command_line_with_suggestions() {
+    for name in ["zzcert", "mycert", "cert"] {
+        let o = careerbot(&["cert", name], None);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stdout(&o));
+        assert!(
+            stdout(&o).is_empty(),
+            "never a guessed card: {}",
+            stdout(&o)
+        );
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("error: no certification matches `{name}`")),
+            "{err}"
+        );
+        assert!(err.contains("hint: did you mean: "), "{err}");
+    }
+    let o = careerbot(&["cert", "rhit certification"], None);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("RHIT — "), "{}", stdout(&o));
+}
+
+#[test]
+fn salary_json_overview_carries_what_the_text_shows() {
+    let text = stdout(&careerbot(&["salary"], None));
+    let o = careerbot(&["salary", "--json"], None);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let medians = v["national_medians"].as_array().unwrap();
+    assert!(!medians.is_empty());
+    for m in medians {
+        // The text overview's national line shows each median and its year.
+        let year = m["year"].as_str().unwrap_or("year not given");
+        assert!(text.contains(year), "{year}\n{text}");
+        assert!(m["cited"]["title"].is_string());
+    }
+    // Behind each cell, every guide's figure with its source.
+    for row in v["rows"].as_array().unwrap() {
+        for cell in row["cells"].as_array().unwrap() {
+            let behind = cell["behind"].as_array().unwrap();
+            assert_eq!(behind.len() as u64, cell["figures"].as_u64().unwrap());
+            for f in behind {
+                let key = f["cited"]["key"].as_str().unwrap();
+                assert!(cell["sources"].as_array().unwrap().iter().any(|s| s == key));
+            }
+        }
+    }
+}

@@ -55,6 +55,17 @@ region = "us"
 year = "2018"
 source = "guide-b"
 section = "Salary"
+
+[[figure]]
+role = "hit-technician"
+level = "all"
+stat = "median"
+value = 47160
+currency = "USD"
+region = "us"
+year = "May 2023"
+source = "guide-a"
+section = "Salary"
 "#;
 
 const CERTS: &str = r#"
@@ -141,6 +152,35 @@ fn assert_no_mentions(r: &Request) {
         "{:#}",
         r.body
     );
+}
+
+/// The custom ids of a reply's buttons, row by row.
+fn button_ids(r: &Request) -> Vec<String> {
+    r.body["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().unwrap().clone())
+        .map(|b| b["custom_id"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The vote button a vote update marks (style 1, "✓").
+fn marked_vote(r: &Request) -> Option<String> {
+    r.body["data"]["components"]
+        .as_array()?
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap().clone())
+        .find(|b| {
+            b["style"] == 1
+                && b["custom_id"]
+                    .as_str()
+                    .is_some_and(|i| i.starts_with("vote:"))
+        })
+        .map(|b| {
+            assert!(b["label"].as_str().unwrap().ends_with('✓'), "{b}");
+            b["custom_id"].as_str().unwrap().to_string()
+        })
 }
 
 fn is_ephemeral(r: &Request) -> bool {
@@ -265,7 +305,7 @@ async fn ask_replies_with_a_cited_embed_and_mentions_nobody() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ask_abstains_in_plain_words_with_related_buttons() {
+async fn i_dont_know_is_private_with_related_entries_and_a_share_button() {
     let bot = Bot::start(Some(GUILD)).await;
     let token = bot
         .fake
@@ -280,16 +320,27 @@ async fn ask_abstains_in_plain_words_with_related_buttons() {
         "{data:#}"
     );
     assert!(data["embeds"].is_null() || data["embeds"] == json!([]));
-    assert!(!is_ephemeral(&r), "an abstention is said in the channel");
-    let buttons = data["components"][0]["components"].as_array().unwrap();
-    assert!(buttons.len() <= 3);
-    assert!(
-        buttons
-            .iter()
-            .any(|b| b["custom_id"] == "faq:median-salary"),
-        "{buttons:#?}"
-    );
+    assert!(is_ephemeral(&r), "only the asker needs an abstention");
+    let ids = button_ids(&r);
+    assert!(ids.contains(&"faq:median-salary".to_string()), "{ids:?}");
+    let share = ids
+        .iter()
+        .find(|i| i.starts_with("share:"))
+        .expect("a Share button");
     assert_no_mentions(&r);
+    // Share: the question and the reply, posted for everyone, once.
+    let shared = bot.fake.callback(&bot.fake.click(&r, share)).await;
+    assert!(!is_ephemeral(&shared), "{:#}", shared.body);
+    let text = content(&shared);
+    assert!(
+        text.starts_with("A member asked: “nurse practitioner salary”")
+            && text.contains("I don't know that one"),
+        "{text}"
+    );
+    assert!(!button_ids(&shared).iter().any(|i| i.starts_with("share:")));
+    assert_no_mentions(&shared);
+    let again = bot.fake.callback(&bot.fake.click(&r, share)).await;
+    assert!(is_ephemeral(&again) && content(&again) == "That button is no longer in use.");
     bot.stop().await;
 }
 
@@ -323,27 +374,52 @@ async fn salary_autocomplete_and_embed_show_every_source() {
     assert!(
         text.contains("$38,000–$45,000")
             && text.contains("2024")
-            && text.contains("Fixture Guide A"),
+            && text.contains("Guide A 2024 › Salary"),
         "{text}"
     );
     assert!(
         text.contains("$30,000–$36,000")
             && text.contains("2018")
-            && text.contains("Fixture Guide B"),
+            && text.contains("Guide B 2019 › Salary"),
         "{text}"
     );
+    assert!(
+        !text.contains("guide-a") && !text.contains("(national)"),
+        "{text}"
+    );
+    assert_eq!(embed(&r)["title"], "Pay: HIT Technician");
     assert_no_mentions(&r);
+    // Full titles are one click away, for the member who clicked.
+    let src = button_ids(&r)
+        .into_iter()
+        .find(|i| i.starts_with("src:"))
+        .unwrap();
+    let s = bot.fake.callback(&bot.fake.click(&r, &src)).await;
+    assert!(is_ephemeral(&s));
+    let d = embed(&s)["description"].as_str().unwrap();
+    assert!(d.contains("Fixture Guide A (2024-01-02) — Salary"), "{d}");
+    assert!(d.contains("Fixture Guide B (2019) — Salary"), "{d}");
 
     let token = bot.fake.command("salary", &[("role", "astronaut")]);
     let r = bot.fake.callback(&token).await;
     assert!(is_ephemeral(&r));
     assert!(
-        r.body["data"]["content"]
-            .as_str()
-            .unwrap()
-            .starts_with("No role matches")
+        content(&r).starts_with("No role by that name"),
+        "{:#}",
+        r.body
     );
+    assert_eq!(button_ids(&r), ["pay:hit-technician||"]);
     assert_no_mentions(&r);
+    let token = bot
+        .fake
+        .command("salary", &[("role", "hit tech"), ("region", "zzland")]);
+    let r = bot.fake.callback(&token).await;
+    assert!(
+        content(&r).starts_with("No region by that name"),
+        "{:#}",
+        r.body
+    );
+    assert!(button_ids(&r).contains(&"pay:hit-technician|uk|".to_string()));
     bot.stop().await;
 }
 
@@ -367,12 +443,44 @@ async fn cert_replies_with_an_embed_and_its_sources() {
         "{fields}"
     );
     assert!(
-        fields.contains("Fixture Guide A (Test Publisher, 2024-01-02)")
-            && fields.contains("Fixture Guide B (Other Publisher, 2019)"),
-        "{fields}"
+        fields.contains("Who it suits"),
+        "the suits line has its label: {fields}"
+    );
+    // Short citations with guide labels; no internal key, no publisher note.
+    assert_eq!(
+        e["footer"]["text"],
+        "Guide A 2024 › Certifications · Guide B 2019 › Certifications"
     );
     assert!(!is_ephemeral(&r));
     assert_no_mentions(&r);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_cert_names_are_refused_with_suggestions() {
+    let bot = Bot::start(Some(GUILD)).await;
+    for name in ["zzcert", "mycert", "cert", "cert cert"] {
+        let r = bot
+            .fake
+            .callback(&bot.fake.command("cert", &[("name", name)]))
+            .await;
+        assert!(is_ephemeral(&r), "{name}: {:#}", r.body);
+        assert!(
+            content(&r).starts_with("No credential by that name"),
+            "{name}: {:#}",
+            r.body
+        );
+        assert!(r.body["data"]["embeds"].is_null() || r.body["data"]["embeds"] == json!([]));
+        assert_eq!(button_ids(&r), ["cert:RHIT"], "{name}");
+        assert_no_mentions(&r);
+        // A suggestion opens the real card, privately.
+        let card = bot.fake.callback(&bot.fake.click(&r, "cert:RHIT")).await;
+        assert!(is_ephemeral(&card));
+        assert_eq!(
+            embed(&card)["title"],
+            "RHIT — Registered Health Information Technician"
+        );
+    }
     bot.stop().await;
 }
 
@@ -396,8 +504,8 @@ async fn related_button_and_faq_show_the_whole_entry() {
     let token = bot.fake.autocomplete("faq", ("topic", "remote"));
     let r = bot.fake.callback(&token).await;
     assert_eq!(
-        r.body["data"]["choices"],
-        json!([{"name": "Can I work remotely?", "value": "remote-work"}])
+        r.body["data"]["choices"][0],
+        json!({"name": "Can I work remotely?", "value": "remote-work"})
     );
     let token = bot.fake.command("faq", &[("topic", "remote-work")]);
     let r = bot.fake.callback(&token).await;
@@ -544,7 +652,7 @@ async fn staffed_bot() -> Bot {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
+async fn votes_mark_the_chosen_button_on_the_answer_and_count_once_per_member() {
     let bot = Bot::start(Some(GUILD)).await;
     let token = bot.fake.command("ask", &[("question", "can i wfh?")]);
     let r = bot.fake.callback(&token).await;
@@ -562,18 +670,28 @@ async fn answers_carry_feedback_buttons_and_votes_count_once_per_member() {
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(is_ephemeral(&r), "feedback is never shown to others");
-    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    // No new "Thanks" message: the answer's own buttons show the vote.
+    assert_eq!(r.body["type"], 7, "an UPDATE_MESSAGE: {:#}", r.body);
+    assert!(
+        r.body["data"]["embeds"].is_null(),
+        "the answer itself is kept"
+    );
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
+    assert_eq!(
+        button_ids(&r),
+        button_ids(&answer),
+        "every other button kept"
+    );
     let r = bot
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(content(&r).contains("already"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
     let r = bot
         .fake
         .callback(&bot.fake.click(&answer, "vote:down:remote-work"))
         .await;
-    assert!(content(&r).contains("updated"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:down:remote-work"));
 
     let stats = bot.data.store.stats();
     let v = stats
@@ -628,7 +746,7 @@ async fn forged_vote_buttons_are_neither_stored_nor_counted() {
         .fake
         .callback(&bot.fake.click(&answer, "vote:up:remote-work"))
         .await;
-    assert!(content(&r).starts_with("Thanks"), "{:#}", r.body);
+    assert_eq!(marked_vote(&r).as_deref(), Some("vote:up:remote-work"));
     let votes: Vec<(String, u64, u64)> = bot
         .data
         .store
@@ -814,6 +932,8 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reload rejected"), "{text}");
     assert!(text.contains("broken.md:3"), "path:line in {text}");
+    // No internal words for moderators either.
+    assert!(!text.contains("generation"), "{text}");
     let posted = bot
         .fake
         .wait_request("POST", &format!("/channels/{MOD_LOG}/messages"))
@@ -839,6 +959,16 @@ async fn faqadmin_reload_reports_errors_keeps_serving_and_tells_the_mod_log() {
     std::fs::remove_file(&broken).unwrap();
     let text = reply_text(&bot, &faqadmin(&bot.fake, "reload", moderator())).await;
     assert!(text.starts_with("Reloaded `faq/`: 4 entries"), "{text}");
+    assert!(!text.contains("generation"), "{text}");
+    let stats = bot
+        .fake
+        .callback(&faqadmin(&bot.fake, "stats", moderator()))
+        .await;
+    let stats = embed(&stats)["description"].as_str().unwrap().to_string();
+    assert!(
+        stats.contains("entries live") && !stats.contains("generation"),
+        "{stats}"
+    );
     assert_metric(&bot, "careerbot_reloads_total{outcome=\"failed\"} 1");
     assert_metric(&bot, "careerbot_reloads_total{outcome=\"ok\"} 1");
     bot.stop().await;
@@ -1054,6 +1184,27 @@ async fn slow_replies_are_deferred_then_edited_in() {
         .await;
     assert_eq!(edit.body["embeds"][0]["title"], "Can I work remotely?");
     assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
+
+    // A slow vote: acknowledged silently (type 6), then only the answer's
+    // buttons are edited; its text and embeds are left as they are.
+    let answer = Request {
+        body: json!({"data": {"components": edit.body["components"].clone()}}),
+        ..edit.clone()
+    };
+    let vote = bot.fake.click(&answer, "vote:up:remote-work");
+    let r = bot.fake.callback(&vote).await;
+    assert_eq!(r.body["type"], 6, "{:#}", r.body);
+    let update = bot
+        .fake
+        .wait_request("PATCH", &format!("/{vote}/messages/@original"))
+        .await;
+    assert!(update.body.get("embeds").is_none(), "{:#}", update.body);
+    assert!(update.body.get("content").is_none(), "{:#}", update.body);
+    let marked = Request {
+        body: json!({"data": {"components": update.body["components"].clone()}}),
+        ..update.clone()
+    };
+    assert_eq!(marked_vote(&marked).as_deref(), Some("vote:up:remote-work"));
     bot.stop().await;
 }
 
@@ -1424,4 +1575,410 @@ async fn without_a_home_server_no_moderator_command_exists_and_the_log_says_why(
             .count(),
         1
     );
+}
+
+/// Every way `body` (an interaction callback or a message) breaks one of
+/// Discord's limits; empty when it breaks none.
+fn limit_problems(body: &Value) -> Vec<String> {
+    let data = if body["data"].is_object() {
+        &body["data"]
+    } else {
+        body
+    };
+    let n = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let mut out = Vec::new();
+    let mut check = |what: String, len: usize, max: usize| {
+        if len > max {
+            out.push(format!("{what}: {len} > {max}"));
+        }
+    };
+    check("content".into(), n(&data["content"]), 2000);
+    let embeds = data["embeds"].as_array().cloned().unwrap_or_default();
+    check("embeds".into(), embeds.len(), 10);
+    for (i, e) in embeds.iter().enumerate() {
+        check(format!("embed {i} title"), n(&e["title"]), 256);
+        check(format!("embed {i} description"), n(&e["description"]), 4096);
+        check(format!("embed {i} footer"), n(&e["footer"]["text"]), 2048);
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        check(format!("embed {i} fields"), fields.len(), 25);
+        let mut total = n(&e["title"]) + n(&e["description"]) + n(&e["footer"]["text"]);
+        for f in &fields {
+            check(format!("embed {i} field name"), n(&f["name"]), 256);
+            check(format!("embed {i} field value"), n(&f["value"]), 1024);
+            total += n(&f["name"]) + n(&f["value"]);
+        }
+        check(format!("embed {i} total"), total, 6000);
+    }
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    check("action rows".into(), rows.len(), 5);
+    for row in &rows {
+        let buttons = row["components"].as_array().cloned().unwrap_or_default();
+        check("buttons in a row".into(), buttons.len(), 5);
+        for b in &buttons {
+            check(format!("label {}", b["label"]), n(&b["label"]), 80);
+            check(
+                format!("custom_id {}", b["custom_id"]),
+                n(&b["custom_id"]),
+                100,
+            );
+        }
+    }
+    let choices = data["choices"].as_array().cloned().unwrap_or_default();
+    check("choices".into(), choices.len(), 25);
+    for c in &choices {
+        check("choice name".into(), n(&c["name"]), 100);
+        check("choice value".into(), n(&c["value"]), 100);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salary_answers_show_medians_a_range_and_a_private_full_card_button() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let r = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "how much does a hit tech make")]),
+        )
+        .await;
+    let embeds = r.body["data"]["embeds"].as_array().unwrap();
+    assert_eq!(embeds.len(), 2, "{:#}", r.body);
+    let pay = &embeds[1];
+    assert_eq!(pay["title"], "Pay: HIT Technician");
+    assert!(
+        pay["fields"].is_null() || pay["fields"] == json!([]),
+        "no wall of fields"
+    );
+    let d = pay["description"].as_str().unwrap();
+    assert!(d.contains("$47,160 (May 2023, Guide A 2024)"), "{d}");
+    assert!(
+        d.contains("Entry level (United States): $30,000–$45,000"),
+        "{d}"
+    );
+    assert!(d.chars().count() < 600, "{d}");
+    assert!(!d.contains("(national)"), "{d}");
+    let card = button_ids(&r)
+        .into_iter()
+        .find(|i| i.starts_with("pay:"))
+        .expect("a full-card button");
+    assert_eq!(card, "pay:hit-technician||");
+    let full = bot.fake.callback(&bot.fake.click(&r, &card)).await;
+    assert!(
+        is_ephemeral(&full),
+        "the full card is for the member who asked"
+    );
+    let fields = embed(&full)["fields"].as_array().unwrap();
+    assert!(fields.len() >= 3, "{fields:#?}");
+    assert!(limit_problems(&full.body).is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_answer_renders_identically_every_time_with_no_bold_words() {
+    let bot = Bot::start(Some(GUILD)).await;
+    let mut seen: Vec<Value> = Vec::new();
+    for _ in 0..3 {
+        let r = bot
+            .fake
+            .callback(
+                &bot.fake
+                    .command("ask", &[("question", "can i work from home")]),
+            )
+            .await;
+        let e = embed(&r);
+        // The title is always the entry's question: no first line reads as
+        // an answer to another question.
+        assert_eq!(e["title"], "Can I work remotely?");
+        assert!(!e["description"].as_str().unwrap().contains("**"), "{e}");
+        seen.push(r.body["data"].clone());
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:#?}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cooldown_keeps_the_question_behind_an_ask_it_now_button() {
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 1).await;
+    let ask = || {
+        bot.fake
+            .command("ask", &[("question", "can i work remotely?")])
+    };
+    let first = bot.fake.callback(&ask()).await;
+    assert_eq!(embed(&first)["title"], "Can I work remotely?");
+    let r = bot.fake.callback(&ask()).await;
+    assert!(is_ephemeral(&r));
+    assert!(content(&r).contains("ask again in 1 s"), "{:#}", r.body);
+    let again = button_ids(&r);
+    assert!(
+        again.len() == 1 && again[0].starts_with("again:"),
+        "{again:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let answered = bot.fake.callback(&bot.fake.click(&r, &again[0])).await;
+    assert_eq!(
+        embed(&answered)["title"],
+        "Can I work remotely?",
+        "{:#}",
+        answered.body
+    );
+    assert!(!is_ephemeral(&answered));
+    assert_no_mentions(&answered);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faq_replies_carry_related_and_vote_buttons_and_autocomplete_ranks_by_the_engine() {
+    let bot = Bot::start(Some(GUILD)).await;
+    // "from home" is in no title: the engine still finds the entry.
+    let r = bot
+        .fake
+        .callback(&bot.fake.autocomplete("faq", ("topic", "work from home")))
+        .await;
+    assert_eq!(
+        r.body["data"]["choices"][0]["value"], "remote-work",
+        "{:#}",
+        r.body
+    );
+    let r = bot
+        .fake
+        .callback(&bot.fake.command("faq", &[("topic", "remote-work")]))
+        .await;
+    let ids = button_ids(&r);
+    for id in [
+        "vote:up:remote-work",
+        "vote:down:remote-work",
+        "src:faq:remote-work",
+    ] {
+        assert!(ids.contains(&id.to_string()), "{ids:?}");
+    }
+    assert!(
+        !ids.contains(&"faq:remote-work".to_string()),
+        "not itself: {ids:?}"
+    );
+    // The same related entries as /ask offers for that question.
+    let related = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .filter(|i| i.starts_with("faq:") && *i != "faq:median-salary")
+            .cloned()
+            .collect()
+    };
+    let asked = bot
+        .fake
+        .callback(
+            &bot.fake
+                .command("ask", &[("question", "What is the median salary?")]),
+        )
+        .await;
+    let faq = bot
+        .fake
+        .callback(&bot.fake.command("faq", &[("topic", "median-salary")]))
+        .await;
+    let (a, b) = (related(&button_ids(&asked)), related(&button_ids(&faq)));
+    assert!(a.iter().all(|i| b.contains(i)), "{a:?} {b:?}");
+    assert!(button_ids(&faq).contains(&"vote:up:median-salary".to_string()));
+    let src = bot
+        .fake
+        .callback(&bot.fake.click(&r, "src:faq:remote-work"))
+        .await;
+    assert!(is_ephemeral(&src));
+    assert_eq!(
+        embed(&src)["description"],
+        "**Guide A 2024**\nFixture Guide A (2024-01-02) — FAQ"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_reply_kind_fits_discords_limits() {
+    let bot = Bot::start_with(Some(GUILD), |c| {
+        c.discord.moderator_role_ids = vec![MOD_ROLE];
+    })
+    .await;
+    let f = &bot.fake;
+    let mut replies: Vec<(&str, Request)> = Vec::new();
+    let answer = f
+        .callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    replies.push(("answer", answer.clone()));
+    let salary_answer = f
+        .callback(&f.command("ask", &[("question", "how much does a hit tech make")]))
+        .await;
+    replies.push(("salary answer", salary_answer.clone()));
+    let abstain = f
+        .callback(&f.command("ask", &[("question", "nurse practitioner salary")]))
+        .await;
+    replies.push(("abstain", abstain.clone()));
+    let share = button_ids(&abstain)
+        .into_iter()
+        .find(|i| i.starts_with("share:"))
+        .unwrap();
+    replies.push(("shared", f.callback(&f.click(&abstain, &share)).await));
+    replies.push((
+        "cert",
+        f.callback(&f.command("cert", &[("name", "rhit")])).await,
+    ));
+    replies.push((
+        "unknown cert",
+        f.callback(&f.command("cert", &[("name", "zzcert")])).await,
+    ));
+    let salary = f
+        .callback(&f.command("salary", &[("role", "hit tech")]))
+        .await;
+    replies.push(("salary", salary.clone()));
+    let src = button_ids(&salary)
+        .into_iter()
+        .find(|i| i.starts_with("src:"))
+        .unwrap();
+    replies.push(("sources", f.callback(&f.click(&salary, &src)).await));
+    replies.push((
+        "unknown role",
+        f.callback(&f.command("salary", &[("role", "pilot")])).await,
+    ));
+    replies.push((
+        "faq",
+        f.callback(&f.command("faq", &[("topic", "remote-work")]))
+            .await,
+    ));
+    replies.push((
+        "vote",
+        f.callback(&f.click(&answer, "vote:up:remote-work")).await,
+    ));
+    replies.push(("related", f.callback(&f.button("faq:median-salary")).await));
+    replies.push((
+        "autocomplete",
+        f.callback(&f.autocomplete("faq", ("topic", "e"))).await,
+    ));
+    replies.push((
+        "admin stats",
+        f.callback(&faqadmin(f, "stats", moderator())).await,
+    ));
+    replies.push((
+        "admin unanswered",
+        f.callback(&faqadmin(f, "unanswered", moderator())).await,
+    ));
+    for (kind, r) in &replies {
+        let problems = limit_problems(&r.body);
+        assert!(problems.is_empty(), "{kind}: {problems:?}\n{:#}", r.body);
+        if r.body["type"] != 8 {
+            assert_no_mentions(r);
+        }
+    }
+    bot.stop().await;
+    // The cooldown reply needs a cooldown.
+    let bot = Bot::start_with(Some(GUILD), |c| c.cooldown.ask_seconds = 60).await;
+    let f = &bot.fake;
+    f.callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    let r = f
+        .callback(&f.command("ask", &[("question", "can i wfh?")]))
+        .await;
+    assert!(
+        content(&r).starts_with("One question at a time"),
+        "{:#}",
+        r.body
+    );
+    assert!(limit_problems(&r.body).is_empty());
+    bot.stop().await;
+}
+
+/// The replies the shipped FAQ gives to the questions members ask most,
+/// shaped as the bot sends them: each within Discord's limits, and written
+/// to `target/real-faq-replies.jsonl` (a fake-Discord log) for
+/// `discord-render` (see README, "What members see").
+#[test]
+fn real_faq_replies_fit_discords_limits() {
+    use careerbot::discord::format;
+    let tmp = tempfile::tempdir().unwrap();
+    let k = careerbot::knowledge::Knowledge::load(&crate::root().join("faq"), tmp.path())
+        .expect("the shipped FAQ loads");
+    let mut log = String::new();
+    let mut record = |what: &str, body: Value| {
+        let problems = limit_problems(&body);
+        assert!(problems.is_empty(), "{what}: {problems:?}\n{body:#}");
+        let line = json!({"method": "POST", "path": format!("/api/v10/interactions/1/{what}/callback"), "body": body});
+        log.push_str(&format!("{line}\n"));
+    };
+    for q in [
+        "can i work from home",
+        "how much does a health information technician make",
+        "do I need a computer science degree?",
+        "what does a hit manager earn",
+        "what is cphims",
+        "nurse practitioner salary",
+    ] {
+        let asked = k.ask(q);
+        let body = serde_json::to_value(format::response(&asked, Some(1)).into_response()).unwrap();
+        let text = body.to_string();
+        assert!(
+            !text.contains("(national)") && !text.contains("no publisher"),
+            "{q}: {text}"
+        );
+        if let Some(a) = &asked.response.answer {
+            // The entry's question, or the guide section's heading.
+            assert_eq!(
+                body["data"]["embeds"][0]["title"],
+                format::short_title(&a.title).as_str()
+            );
+            assert!(
+                a.title.ends_with(
+                    body["data"]["embeds"][0]["title"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit(" › ")
+                        .next()
+                        .unwrap()
+                )
+            );
+        }
+        if let Some(careerbot::lookup::Facts::Salary(s)) = &asked.facts {
+            // The short pay facts, then the whole card privately.
+            let full = serde_json::to_value(
+                careerbot::discord::format::Reply {
+                    ephemeral: true,
+                    ..format::salary(s)
+                }
+                .into_response(),
+            )
+            .unwrap();
+            record("salary-card", full);
+        }
+        record("ask", body);
+    }
+    for name in ["rhit", "zzcert", "cert", "mycert"] {
+        let body = match k.lookup.cert(name) {
+            Ok(a) => serde_json::to_value(format::cert(&a).into_response()).unwrap(),
+            Err(e) => {
+                assert_ne!(name, "rhit");
+                serde_json::to_value(
+                    format::not_found(&e, |c| Some(format::Button::Cert(c.value.clone())))
+                        .into_response(),
+                )
+                .unwrap()
+            }
+        };
+        let text = body.to_string();
+        assert!(
+            !text.contains("qualora-2026") && !text.contains("no publisher"),
+            "{text}"
+        );
+        record("cert", body);
+    }
+    // /faq autocomplete ranks by the engine: "remote" offers the entry
+    // whose title says "from home".
+    let offered: Vec<String> = careerbot::discord::lookups::faq_choices(&k.engine, "remote")
+        .into_iter()
+        .take(3)
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        offered.iter().any(|n| n == "Can I work from home in HIT?"),
+        "{offered:?}"
+    );
+    let s = k.lookup.salary("hit technician", None, None).unwrap();
+    record(
+        "salary",
+        serde_json::to_value(format::salary(&s).into_response()).unwrap(),
+    );
+    std::fs::write(crate::root().join("target/real-faq-replies.jsonl"), log).unwrap();
 }
