@@ -129,18 +129,11 @@ pub fn main() -> ExitCode {
 /// SIGPIPE action that the Rust runtime replaces with "ignore". Not for
 /// `serve`, where a dropped connection must never end the process.
 fn quiet_on_closed_pipe() {
+    // SAFETY: called once at startup, before any thread is spawned;
+    // installing the default action has no other effect.
     #[cfg(unix)]
-    {
-        const SIGPIPE: i32 = 13;
-        const SIG_DFL: usize = 0;
-        unsafe extern "C" {
-            fn signal(signum: i32, handler: usize) -> usize;
-        }
-        // SAFETY: called once at startup, before any thread is spawned;
-        // installing the default action has no other effect.
-        unsafe {
-            signal(SIGPIPE, SIG_DFL);
-        }
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
