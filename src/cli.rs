@@ -190,24 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let corpus = valid_corpus(&cli.faq)?;
             Ok(cli_lookup::cert_cmd(&corpus, name.as_deref(), json))
         }
-        Command::GenCorpus { scale, seed, out } => {
-            let corpus = valid_corpus(&cli.faq)?;
-            if out.exists() {
-                anyhow::bail!(
-                    "`{}` already exists\nhint: pass a new folder to `--out`",
-                    out.display()
-                );
-            }
-            let written = crate::synth::write(&cli.faq, &corpus, scale, seed, &out)?;
-            println!(
-                "wrote {} files ({}× `{}`, seed {seed}) to `{}`",
-                written,
-                scale,
-                cli.faq.display(),
-                out.display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::GenCorpus { scale, seed, out } => gen_corpus(&cli.faq, scale, seed, &out),
         Command::Eval {
             file,
             offtopic,
@@ -224,63 +207,110 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .transpose()?
                 .unwrap_or_default();
             if let Some(path) = features {
-                let mut out = std::io::BufWriter::new(
-                    std::fs::File::create(&path)
-                        .with_context(|| format!("cannot create `{}`", path.display()))?,
-                );
-                eval::features(&k.engine, &questions, &off, &mut out)?;
-                out.flush()?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            if sweep {
-                println!("threshold  recall@1  offtopic-abstained");
-                for (t, r1, ab) in eval::sweep(&k.engine, &questions, &off)? {
-                    println!("{t:9.3}  {r1:8.3}  {ab:18.3}");
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let r = eval::run(&k.engine, &questions, &off)?;
-            for m in &r.misses {
-                println!(
-                    "miss [{}] {}: {}\n    got: {}",
-                    m.id, m.why, m.question, m.got
-                );
-            }
-            for m in &r.answered_offtopic {
-                println!(
-                    "off-topic answered [{}] {}\n    got: {}",
-                    m.id, m.question, m.got
-                );
-            }
-            println!("confidence   answers  right");
-            for b in r.reliability.iter().filter(|b| b.answers > 0) {
-                println!(
-                    "{:.1}-{:.1}   {:>8}  {:.2}",
-                    b.from,
-                    b.to,
-                    b.answers,
-                    b.right as f64 / b.answers as f64
-                );
-            }
-            println!(
-                "Recall@1 {:.3}  Recall@3 {:.3}  answered wrong {:.3}  ({} questions)  off-topic abstained {:.3} ({} questions)  threshold {:.3}",
-                r.recall_at_1,
-                r.recall_at_3,
-                r.answered_wrong,
-                r.questions,
-                r.abstention,
-                r.offtopic,
-                careerbot::engine::SCORING.min_confidence
-            );
-            let low_recall = min_recall.is_some_and(|m| r.recall_at_1 < m);
-            let low_abstention = min_abstention.is_some_and(|m| r.abstention < m);
-            Ok(if low_recall || low_abstention {
-                ExitCode::FAILURE
+                write_features(&k, &questions, &off, &path)?;
+            } else if sweep {
+                print_sweep(&k, &questions, &off)?;
             } else {
-                ExitCode::SUCCESS
-            })
+                return eval_report(&k, &questions, &off, min_recall, min_abstention);
+            }
+            Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `gen-corpus`: the seeded benchmark corpus, into a new folder.
+fn gen_corpus(faq: &Path, scale: usize, seed: u64, out: &Path) -> Result<ExitCode> {
+    let corpus = valid_corpus(faq)?;
+    if out.exists() {
+        anyhow::bail!(
+            "`{}` already exists\nhint: pass a new folder to `--out`",
+            out.display()
+        );
+    }
+    let written = crate::synth::write(faq, &corpus, scale, seed, out)?;
+    println!(
+        "wrote {} files ({}× `{}`, seed {seed}) to `{}`",
+        written,
+        scale,
+        faq.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eval --features`: every candidate's features, for tools/calibrate.py.
+fn write_features(
+    k: &Knowledge,
+    questions: &[eval::Question],
+    off: &[eval::Question],
+    path: &Path,
+) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    eval::features(&k.engine, questions, off, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `eval --sweep`: recall and abstention over a range of thresholds.
+fn print_sweep(k: &Knowledge, questions: &[eval::Question], off: &[eval::Question]) -> Result<()> {
+    println!("threshold  recall@1  offtopic-abstained");
+    for (t, r1, ab) in eval::sweep(&k.engine, questions, off)? {
+        println!("{t:9.3}  {r1:8.3}  {ab:18.3}");
+    }
+    Ok(())
+}
+
+/// `eval`: every miss, the reliability table and the summary line; fails
+/// below the given floors.
+fn eval_report(
+    k: &Knowledge,
+    questions: &[eval::Question],
+    off: &[eval::Question],
+    min_recall: Option<f64>,
+    min_abstention: Option<f64>,
+) -> Result<ExitCode> {
+    let r = eval::run(&k.engine, questions, off)?;
+    for m in &r.misses {
+        println!(
+            "miss [{}] {}: {}\n    got: {}",
+            m.id, m.why, m.question, m.got
+        );
+    }
+    for m in &r.answered_offtopic {
+        println!(
+            "off-topic answered [{}] {}\n    got: {}",
+            m.id, m.question, m.got
+        );
+    }
+    println!("confidence   answers  right");
+    for b in r.reliability.iter().filter(|b| b.answers > 0) {
+        println!(
+            "{:.1}-{:.1}   {:>8}  {:.2}",
+            b.from,
+            b.to,
+            b.answers,
+            b.right as f64 / b.answers as f64
+        );
+    }
+    println!(
+        "Recall@1 {:.3}  Recall@3 {:.3}  answered wrong {:.3}  ({} questions)  off-topic abstained {:.3} ({} questions)  threshold {:.3}",
+        r.recall_at_1,
+        r.recall_at_3,
+        r.answered_wrong,
+        r.questions,
+        r.abstention,
+        r.offtopic,
+        careerbot::engine::SCORING.min_confidence
+    );
+    let low_recall = min_recall.is_some_and(|m| r.recall_at_1 < m);
+    let low_abstention = min_abstention.is_some_and(|m| r.abstention < m);
+    Ok(if low_recall || low_abstention {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `careerbot serve`: config and token problems are one line on stderr and

@@ -19,9 +19,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use std::collections::HashMap;
-
-use crate::corpus::{Corpus, Outline, cites};
+use crate::corpus::{Corpus, cites};
 
 /// Bump when the schema, the analysis or the engine's own file in a
 /// generation (`engine.bin`, see `engine/prepared.rs`) changes: older
@@ -172,17 +170,14 @@ pub fn documents(c: &Corpus) -> Vec<Doc> {
             section: section.to_string(),
         },
     };
-    let mut outlines: HashMap<&str, Vec<&Outline>> = HashMap::new();
-    for o in &c.outlines {
-        outlines.entry(o.source.as_str()).or_default().push(o);
-    }
+    let sections = cites::Sections::new(c);
     let mut docs = Vec::with_capacity(c.entries.len() + c.sections.len());
     for e in &c.entries {
         let mut citations: Vec<Citation> = Vec::with_capacity(e.cites.len());
         for x in &e.cites {
             let heading = c.sources.get(&x.source).and_then(|s| {
-                let o = outlines.get(x.source.as_str())?;
-                cites::resolve(s, o, &x.section).first()?.path.last()
+                let found = sections.resolve(s, &x.source, &x.section);
+                found.first()?.path.last()
             });
             let citation = cite(&x.source, heading.unwrap_or(&x.section));
             if !citations.contains(&citation) {

@@ -25,40 +25,82 @@ pub const SUPERLATIVES: &[(&str, &[&str])] = &[
 ];
 
 pub fn check(c: &Corpus, diags: &mut Diagnostics) {
-    let mut outlines: HashMap<&str, Vec<&Outline>> = HashMap::new();
-    for o in &c.outlines {
-        outlines.entry(o.source.as_str()).or_default().push(o);
-    }
+    let sections = Sections::new(c);
     for e in &c.entries {
         names_are_cited(c, e, diags);
         for cite in &e.cites {
             let Some(source) = c.sources.get(&cite.source) else {
                 continue; // reported as an unknown source
             };
-            let outlines = outlines.get(cite.source.as_str()).map_or(&[][..], |o| o);
-            section_exists(e, cite, source, outlines, diags);
+            section_exists(e, cite, source, &sections, diags);
         }
-        superlatives_are_sourced(c, e, &outlines, diags);
+        superlatives_are_sourced(c, e, &sections, diags);
     }
 }
 
-/// The restatement headings a cite names (several when it is ambiguous).
-pub fn resolve<'a>(source: &Source, outlines: &[&'a Outline], section: &str) -> Vec<&'a Heading> {
-    let want: Vec<String> = section
-        .split('›')
-        .map(|s| normalize_heading(source, s))
-        .collect();
-    outlines
-        .iter()
-        .flat_map(|o| &o.headings)
-        .filter(|h| {
-            h.path.len() >= want.len()
-                && h.path[h.path.len() - want.len()..]
+/// Every heading of the guides' restatements, found by its last part
+/// (normalized once): resolving a cite is a hash lookup, not a scan of
+/// every heading, which made indexing quadratic in the corpus size.
+pub struct Sections<'a> {
+    outlines: HashMap<&'a str, Vec<&'a Outline>>,
+    /// (source key, last part) → each heading with its normalized path,
+    /// in outline and heading order.
+    by_last: HashMap<(&'a str, String), Vec<NormalizedHeading<'a>>>,
+}
+
+/// A heading with each part of its path normalized ([`normalize_heading`]).
+type NormalizedHeading<'a> = (&'a Heading, Vec<String>);
+
+impl<'a> Sections<'a> {
+    pub fn new(c: &'a Corpus) -> Sections<'a> {
+        let mut outlines: HashMap<&str, Vec<&Outline>> = HashMap::new();
+        let mut by_last: HashMap<_, Vec<_>> = HashMap::new();
+        for o in &c.outlines {
+            outlines.entry(o.source.as_str()).or_default().push(o);
+            let Some(source) = c.sources.get(&o.source) else {
+                continue;
+            };
+            for h in &o.headings {
+                let path: Vec<String> = h
+                    .path
                     .iter()
-                    .zip(&want)
-                    .all(|(have, want)| normalize_heading(source, have) == *want)
-        })
-        .collect()
+                    .map(|p| normalize_heading(source, p))
+                    .collect();
+                if let Some(last) = path.last() {
+                    by_last
+                        .entry((o.source.as_str(), last.clone()))
+                        .or_default()
+                        .push((h, path));
+                }
+            }
+        }
+        Sections { outlines, by_last }
+    }
+
+    /// The restatement files of the guide `key`.
+    pub fn outlines(&self, key: &str) -> &[&'a Outline] {
+        self.outlines.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The restatement headings a cite of guide `key` names (several when
+    /// it is ambiguous): `section` is a heading, or the end of a heading
+    /// path joined by "›".
+    pub fn resolve(&self, source: &Source, key: &str, section: &str) -> Vec<&'a Heading> {
+        let want: Vec<String> = section
+            .split('›')
+            .map(|s| normalize_heading(source, s))
+            .collect();
+        let Some(last) = want.last() else {
+            return Vec::new();
+        };
+        self.by_last
+            .get(&(key, last.clone()))
+            .into_iter()
+            .flatten()
+            .filter(|(_, path)| path.ends_with(&want))
+            .map(|&(h, _)| h)
+            .collect()
+    }
 }
 
 /// Lowercase, single spaces, a trailing "(guide label)" dropped.
@@ -97,10 +139,11 @@ fn section_exists(
     e: &Entry,
     cite: &Cite,
     source: &Source,
-    outlines: &[&Outline],
+    sections: &Sections,
     diags: &mut Diagnostics,
 ) {
     let file = format!("guides/{}.md", cite.source);
+    let outlines = sections.outlines(&cite.source);
     if outlines.is_empty() {
         diags.push(
             Diagnostic::error(
@@ -114,7 +157,10 @@ fn section_exists(
         );
         return;
     }
-    if !resolve(source, outlines, &cite.section).is_empty() {
+    if !sections
+        .resolve(source, &cite.source, &cite.section)
+        .is_empty()
+    {
         return;
     }
     let file = match outlines {
@@ -205,12 +251,7 @@ fn names_are_cited(c: &Corpus, e: &Entry, diags: &mut Diagnostics) {
 }
 
 /// Rule 3: a superlative opening that no cited section makes.
-fn superlatives_are_sourced(
-    c: &Corpus,
-    e: &Entry,
-    outlines: &HashMap<&str, Vec<&Outline>>,
-    diags: &mut Diagnostics,
-) {
+fn superlatives_are_sourced(c: &Corpus, e: &Entry, sections: &Sections, diags: &mut Diagnostics) {
     let first = fold(&e.body[..first_sentence_end(&e.body)]);
     let mut found: Vec<(usize, &str, &[&str])> = SUPERLATIVES
         .iter()
@@ -225,9 +266,9 @@ fn superlatives_are_sourced(
         .iter()
         .filter_map(|cite| {
             let source = c.sources.get(&cite.source)?;
-            let o = outlines.get(cite.source.as_str())?;
             Some(
-                resolve(source, o, &cite.section)
+                sections
+                    .resolve(source, &cite.source, &cite.section)
                     .into_iter()
                     .map(|h| fold(&section_text(c, &cite.source, h)))
                     .collect::<Vec<_>>(),
