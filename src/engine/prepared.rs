@@ -11,6 +11,11 @@
 //!   indexed positions, so [`super::phrase::StoredPhrase`] scores exactly as a
 //!   `PhraseQuery` without intersecting position lists for every question.
 //!
+//! The phrasings' embeddings are the bulk of it (384 bytes each, 130 MB at
+//! 100× the shipped corpus): they go in their own file, `vectors.bin`,
+//! which is memory-mapped rather than read, so only the pages of the
+//! candidates a question touches become resident.
+//!
 //! The format is private to this module and goes with the index's
 //! [`crate::index::SCHEMA_VERSION`]; a file that does not match its index
 //! fails to open, and the index is rebuilt.
@@ -37,7 +42,7 @@ pub const FILE: &str = "engine.bin";
 /// The file starts with these bytes, then [`Prepared`] in `postcard`.
 const MAGIC: &[u8; 8] = b"cbengin3";
 /// The version of this file's format and of what [`prepare`] computes.
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 #[derive(Serialize, Deserialize)]
 pub struct Prepared {
@@ -58,46 +63,131 @@ pub struct Prepared {
     /// Where each phrasing ends in `phrasing_terms` (see [`Doc::phrasings_end`]).
     pub phrasing_ends: Vec<u32>,
     pub phrasing_terms: Vec<u32>,
-    /// Each phrasing's embedding, in `phrasing_ends` order.
+    /// Each phrasing's embedding, in `phrasing_ends` order: `vectors.bin`.
+    #[serde(skip)]
     pub vectors: Vectors,
     pub phrases: Vec<Phrase>,
 }
 
 /// Unit vectors stored as int8, each with its own scale: a quarter of the
 /// memory of `f32`, and cosines within about 0.01 of the exact ones.
-#[derive(Serialize, Deserialize)]
+#[derive(Default)]
 pub struct Vectors {
     pub dims: usize,
-    #[serde(with = "i8_bytes")]
-    pub values: Vec<i8>,
-    pub scales: Vec<f32>,
+    data: VectorData,
 }
+
+enum VectorData {
+    /// Being built: the int8 values (as their bytes) and scales as pushed.
+    Built { values: Vec<u8>, scales: Vec<f32> },
+    /// Read back: `vectors.bin` mapped, [`VECTORS_HEADER`] bytes of header,
+    /// then `count` little-endian `f32` scales, then the int8 values.
+    Mapped { map: memmap2::Mmap, count: usize },
+}
+
+impl Default for VectorData {
+    fn default() -> Self {
+        VectorData::Built {
+            values: Vec::new(),
+            scales: Vec::new(),
+        }
+    }
+}
+
+pub const VECTORS_FILE: &str = "vectors.bin";
+const VECTORS_MAGIC: &[u8; 8] = b"cbvects1";
+/// Magic, then dimensions and count as little-endian `u32`.
+const VECTORS_HEADER: usize = 16;
 
 impl Vectors {
     pub fn new(dims: usize) -> Vectors {
         Vectors {
             dims,
-            values: Vec::new(),
-            scales: Vec::new(),
+            data: VectorData::default(),
         }
     }
 
     pub fn push(&mut self, v: Vec<f32>) {
         debug_assert_eq!(v.len(), self.dims);
+        let VectorData::Built { values, scales } = &mut self.data else {
+            unreachable!("vectors read from a file are not pushed to");
+        };
         let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        self.values.extend(
+        values.extend(
             v.iter()
-                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8 as u8),
         );
-        self.scales.push(scale);
+        scales.push(scale);
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.data {
+            VectorData::Built { scales, .. } => scales.len(),
+            VectorData::Mapped { count, .. } => *count,
+        }
     }
 
     /// The dot product of vector `k` with `q`: their cosine, both being unit vectors.
     pub fn dot(&self, k: usize, q: &[f32]) -> f32 {
-        let row = &self.values[k * self.dims..][..self.dims];
-        let sum: f32 = row.iter().zip(q).map(|(&a, &b)| f32::from(a) * b).sum();
-        sum * self.scales[k]
+        let (row, scale): (&[u8], f32) = match &self.data {
+            VectorData::Built { values, scales } => {
+                (&values[k * self.dims..][..self.dims], scales[k])
+            }
+            VectorData::Mapped { map, count } => {
+                let at = VECTORS_HEADER + 4 * k;
+                let scale = f32::from_le_bytes(map[at..at + 4].try_into().unwrap());
+                let start = VECTORS_HEADER + 4 * count + k * self.dims;
+                (&map[start..start + self.dims], scale)
+            }
+        };
+        let sum: f32 = row
+            .iter()
+            .zip(q)
+            .map(|(&a, &b)| f32::from(a as i8) * b)
+            .sum();
+        sum * scale
+    }
+
+    fn write(&self, path: &Path) -> Result<()> {
+        let VectorData::Built { values, scales } = &self.data else {
+            unreachable!("only built vectors are written");
+        };
+        let mut bytes = Vec::with_capacity(VECTORS_HEADER + 4 * scales.len() + values.len());
+        bytes.extend_from_slice(VECTORS_MAGIC);
+        bytes.extend_from_slice(&u32::try_from(self.dims)?.to_le_bytes());
+        bytes.extend_from_slice(&u32::try_from(scales.len())?.to_le_bytes());
+        bytes.extend(scales.iter().flat_map(|s| s.to_le_bytes()));
+        bytes.extend_from_slice(values);
+        std::fs::write(path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
+    }
+
+    fn map(path: &Path) -> Result<Vectors> {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("cannot open `{}`", path.display()))?;
+        // SAFETY: a generation's files are written once, before its
+        // `CURRENT` pointer names it, and never modified afterwards (a
+        // rebuild writes a new generation beside it).
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("cannot map `{}`", path.display()))?;
+        let checked = || -> Result<Vectors> {
+            ensure!(
+                map.len() >= VECTORS_HEADER && map.starts_with(VECTORS_MAGIC),
+                "not a vectors file"
+            );
+            let word = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().unwrap()) as usize;
+            let (dims, count) = (word(8), word(12));
+            let size = count
+                .checked_mul(dims + 4)
+                .and_then(|n| n.checked_add(VECTORS_HEADER));
+            ensure!(size.is_some_and(|n| map.len() >= n), "truncated");
+            ensure!(size == Some(map.len()), "trailing bytes");
+            Ok(Vectors {
+                dims,
+                data: VectorData::Mapped { map, count },
+            })
+        };
+        checked().with_context(|| format!("`{}` is unreadable", path.display()))
     }
 }
 
@@ -368,15 +458,26 @@ fn phrase_postings(
 pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
     let bytes = postcard::to_extend(p, MAGIC.to_vec()).context("cannot encode the engine data")?;
     let path = dir.join(FILE);
-    std::fs::write(&path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))
+    std::fs::write(&path, &bytes).with_context(|| format!("cannot write `{}`", path.display()))?;
+    p.vectors.write(&dir.join(VECTORS_FILE))
 }
 
-/// Reads what [`write`] wrote, checking that it is whole and consistent.
+/// Reads what [`write`] wrote, checking that it is whole and consistent;
+/// the vectors are mapped, not read.
 pub fn read(dir: &Path) -> Result<Prepared> {
     let path = dir.join(FILE);
     let bytes =
         std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    parse(&bytes).with_context(|| format!("`{}` is unreadable", path.display()))
+    let mut p = parse(&bytes).with_context(|| format!("`{}` is unreadable", path.display()))?;
+    p.vectors = Vectors::map(&dir.join(VECTORS_FILE))?;
+    ensure!(
+        p.vectors.len() == p.phrasing_ends.len(),
+        "`{}` holds {} vectors for {} phrasings",
+        VECTORS_FILE,
+        p.vectors.len(),
+        p.phrasing_ends.len()
+    );
+    Ok(p)
 }
 
 fn parse(bytes: &[u8]) -> Result<Prepared> {
@@ -422,12 +523,6 @@ fn validate(p: &Prepared) -> Result<()> {
             && ordered(p.phrasing_ends.iter().copied(), p.phrasing_terms.len()),
         "offsets out of order"
     );
-    let v = &p.vectors;
-    ensure!(
-        v.scales.len() == p.phrasing_ends.len()
-            && v.scales.len().checked_mul(v.dims) == Some(v.values.len()),
-        "one vector per phrasing"
-    );
     ensure!(
         p.phrases
             .iter()
@@ -435,32 +530,6 @@ fn validate(p: &Prepared) -> Result<()> {
         "phrase does not match the segments"
     );
     Ok(())
-}
-
-/// The vectors' int8 values as one byte string: copied in one piece, where
-/// a sequence would be decoded value by value (twice the load time).
-mod i8_bytes {
-    use serde::de::{Deserializer, Error, Visitor};
-    use serde::ser::Serializer;
-
-    pub fn serialize<S: Serializer>(v: &[i8], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = v.iter().map(|&x| x as u8).collect();
-        s.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i8>, D::Error> {
-        struct Bytes;
-        impl Visitor<'_> for Bytes {
-            type Value = Vec<i8>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("int8 values as bytes")
-            }
-            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<i8>, E> {
-                Ok(v.iter().map(|&x| x as i8).collect())
-            }
-        }
-        d.deserialize_bytes(Bytes)
-    }
 }
 
 /// Whether consecutive ranges ending at `ends` stay within `0..len`.
@@ -521,10 +590,27 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(&p, dir.path()).unwrap();
         let bytes = std::fs::read(dir.path().join(FILE)).unwrap();
-        let back = parse(&bytes).unwrap();
+        let back = read(dir.path()).unwrap();
         assert_eq!(back.docs[0].citations, p.docs[0].citations);
         assert_eq!(back.docs[0].facts, 1);
         assert!((back.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
+        assert!((p.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
+        // The vectors file: cut, grown or missing is an error, never a panic.
+        let vectors = dir.path().join(VECTORS_FILE);
+        let whole = std::fs::read(&vectors).unwrap();
+        let verr = || format!("{:#}", read(dir.path()).err().unwrap());
+        for cut in [0, 8, VECTORS_HEADER, whole.len() - 1] {
+            std::fs::write(&vectors, &whole[..cut]).unwrap();
+            let e = verr();
+            assert!(
+                e.contains("truncated") || e.contains("not a vectors file"),
+                "{e}"
+            );
+        }
+        std::fs::write(&vectors, [&whole[..], &[0]].concat()).unwrap();
+        assert!(verr().contains("trailing bytes"));
+        std::fs::remove_file(&vectors).unwrap();
+        assert!(verr().contains("cannot open"));
         assert_eq!(back.phrases[0].postings, vec![Some(vec![(1, 2)])]);
         for cut in 0..bytes.len() {
             assert!(parse(&bytes[..cut]).is_err(), "cut at {cut}");
