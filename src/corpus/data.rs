@@ -694,12 +694,7 @@ fn parse_cert(f: &Fields<'_, '_>, earlier: &[Cert], diags: &mut Diagnostics) -> 
     {
         diags.push(unknown_ref(f, "level", l, CERT_LEVELS));
     }
-    let sources = if f.has("source") {
-        f.str_list("source", true, diags)
-    } else {
-        f.req_str("source", diags);
-        None
-    };
+    let sources = f.sources(diags);
     let section = f.req_str("section", diags);
     for (k, v) in [("abbr", &abbr), ("name", &name)] {
         if let Some(v) = v

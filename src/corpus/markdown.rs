@@ -195,12 +195,7 @@ pub fn parse_entry(path: &Path, text: &str, diags: &mut Diagnostics) -> Option<E
 /// `source` (one key or a list) and `section`: every listed guide with
 /// that one section, each pair at the line of `section`.
 fn shorthand_cites(f: &Fields, diags: &mut Diagnostics) -> Option<Vec<Cite>> {
-    let sources = if f.has("source") {
-        f.str_list("source", true, diags)
-    } else {
-        f.req_str("source", diags);
-        None
-    };
+    let sources = f.sources(diags);
     let section = f.req_str("section", diags);
     if let Some(s) = &sources
         && s.is_empty()

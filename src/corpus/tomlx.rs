@@ -182,6 +182,16 @@ impl<'a, 't> Fields<'a, 't> {
         }
     }
 
+    /// `source`: one source key or a list of them, required.
+    pub fn sources(&self, diags: &mut Diagnostics) -> Option<Vec<String>> {
+        if self.has("source") {
+            self.str_list("source", true, diags)
+        } else {
+            self.req_str("source", diags);
+            None
+        }
+    }
+
     pub fn req_str(&self, key: &str, diags: &mut Diagnostics) -> Option<String> {
         if !self.has(key) {
             self.missing(key, diags);
