@@ -784,6 +784,29 @@ pub fn salary(a: &SalaryAnswer) -> Reply {
     }
 }
 
+/// More figures than this, for a role asked about at no particular level
+/// or place, and `/salary` shows the summary with the card a button away.
+const SALARY_SUMMARY_ABOVE: usize = 6;
+
+/// `/salary` in the channel: the card when it is short (few figures, or
+/// narrowed by level or region); else the medians and the range, every
+/// figure privately through "Full pay card".
+pub fn salary_in_channel(a: &SalaryAnswer) -> Reply {
+    if a.level.is_some() || a.region.is_some() || a.figures.len() <= SALARY_SUMMARY_ABOVE {
+        return salary(a);
+    }
+    let mut tools: Vec<CreateButton> = pay_button(a, "Full pay card").into_iter().collect();
+    tools.extend(sources_button(
+        Cited::Pay(pay_id(a)),
+        &present::salary_citations(a),
+    ));
+    Reply {
+        embeds: vec![pay_summary_embed(a)],
+        components: rows(tools),
+        ..Reply::default()
+    }
+}
+
 /// The pay query `a` answers, as a [`Button::Pay`] id's payload.
 fn pay_id(a: &SalaryAnswer) -> String {
     Button::Pay {

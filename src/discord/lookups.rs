@@ -34,10 +34,11 @@ async fn pay(
     })
     .await?;
     Ok(match r {
-        Ok(a) => Reply {
+        Ok(a) if ephemeral => Reply {
             ephemeral,
             ..format::salary(&a)
         },
+        Ok(a) => format::salary_in_channel(&a),
         Err(e) => format::not_found(&e, |c| {
             let (role, region) = match &role_id {
                 // The role was found: the suggestions are regions.

@@ -1975,10 +1975,37 @@ fn real_faq_replies_fit_discords_limits() {
         offered.iter().any(|n| n == "Can I work from home in HIT?"),
         "{offered:?}"
     );
+    // /salary for a role with many figures, nothing narrowed: the medians
+    // and the range in the channel, the whole card a private click away.
     let s = k.lookup.salary("hit technician", None, None).unwrap();
-    record(
-        "salary",
-        serde_json::to_value(format::salary(&s).into_response()).unwrap(),
+    let body = serde_json::to_value(format::salary_in_channel(&s).into_response()).unwrap();
+    let embeds = body["data"]["embeds"].as_array().unwrap();
+    assert_eq!(embeds.len(), 1, "{body:#}");
+    assert!(
+        embeds[0]["fields"].as_array().is_none_or(Vec::is_empty),
+        "{body:#}"
     );
+    let description = embeds[0]["description"].as_str().unwrap();
+    assert!(description.lines().count() <= 8, "{description}");
+    assert!(description.contains("$47,160"), "{description}");
+    assert!(body.to_string().contains("Full pay card"), "{body:#}");
+    record("salary", body);
+    // Narrowed by level, the card itself.
+    let senior = k
+        .lookup
+        .salary(
+            "hit technician",
+            Some(careerbot::corpus::Level::Senior),
+            None,
+        )
+        .unwrap();
+    let body = serde_json::to_value(format::salary_in_channel(&senior).into_response()).unwrap();
+    assert!(
+        body["data"]["embeds"][0]["fields"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty()),
+        "{body:#}"
+    );
+    record("salary", body);
     std::fs::write(crate::root().join("target/real-faq-replies.jsonl"), log).unwrap();
 }
