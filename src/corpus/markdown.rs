@@ -523,6 +523,15 @@ mod tests {
         (e, d.0.iter().map(ToString::to_string).collect())
     }
 
+    /// Each heading's path, joined, with its line.
+    fn heading_lines(outline: &Outline) -> Vec<(String, usize)> {
+        outline
+            .headings
+            .iter()
+            .map(|h| (h.path.join(" › "), h.line))
+            .collect()
+    }
+
     #[test]
     fn parses_a_valid_entry() {
         let (e, d) = entry(GOOD);
@@ -681,11 +690,7 @@ mod tests {
         let text = "+++\nsource = \"g\"\n+++\n# Guide\n\nIntro text.\n\n## Salary\n\n### By level\n\nEntry pays less.\n\n## Outlook\nGrowing.\n";
         let mut d = Diagnostics::default();
         let (s, outline) = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
-        let heads: Vec<_> = outline
-            .headings
-            .iter()
-            .map(|h| (h.path.join(" › "), h.line))
-            .collect();
+        let heads = heading_lines(&outline);
         assert_eq!(
             heads,
             vec![
@@ -734,11 +739,7 @@ mod tests {
         let mut d = Diagnostics::default();
         let (s, outline) = parse_guide(Path::new("g.md"), text, &mut d).unwrap();
         assert!(d.0.is_empty(), "{d}");
-        let heads: Vec<_> = outline
-            .headings
-            .iter()
-            .map(|h| (h.path.join(" › "), h.line))
-            .collect();
+        let heads = heading_lines(&outline);
         assert_eq!(
             heads,
             vec![("Guide".to_string(), 4), ("Guide › Pay".to_string(), 14)]
