@@ -446,13 +446,12 @@ async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
                     }
                     _ => None,
                 };
-                if let Some((t, d)) = reply {
-                    let s = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                    let ev = json!({"op": 0, "t": t, "s": s, "d": d});
-                    if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
-                }
-                // The session is usable once answered: publish the connection,
-                // after replaying what a resumed session missed.
+                // The session is usable once answered: publish the connection
+                // (queueing what a resumed session missed) before READY or
+                // RESUMED goes out. Whatever is dispatched from then on waits
+                // in the queue, which this loop serves only after the reply:
+                // published after it, an event sent while the bot was already
+                // acting on READY could find no connection and be lost.
                 if matches!(op, 2 | 6) && let Some(tx) = registered.take() {
                     let missed = std::mem::take(&mut *state.missed.lock().unwrap());
                     if op == 6 {
@@ -461,6 +460,11 @@ async fn serve_gateway(sock: TcpStream, state: Arc<State>) {
                         }
                     }
                     *state.conn.lock().unwrap() = Some(tx);
+                }
+                if let Some((t, d)) = reply {
+                    let s = state.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                    let ev = json!({"op": 0, "t": t, "s": s, "d": d});
+                    if ws.send(Message::Text(ev.to_string())).await.is_err() { return; }
                 }
                 state.ops.lock().unwrap().push(op);
                 state.changed.notify_waiters();
