@@ -170,16 +170,7 @@ impl OverviewCell {
         let (Some(low), Some(high)) = (self.low, self.high) else {
             return "—".into();
         };
-        let plus = if self.open_ended { "+" } else { "" };
-        if low == high {
-            format!("{}{plus}", format_money(low, currency))
-        } else {
-            format!(
-                "{}–{}{plus}",
-                format_money(low, currency),
-                format_money(high, currency)
-            )
-        }
+        format_range(low, high, self.open_ended, currency)
     }
 }
 
@@ -926,6 +917,21 @@ fn year_of(s: &str) -> Option<u32> {
 }
 
 // ------------------------------------------------------------------ formatting
+
+/// "$35,000–$45,000", or "$62,000" when both ends are one; `open`: "+" after
+/// it ("$65,000+").
+pub fn format_range(low: f64, high: f64, open: bool, currency: &str) -> String {
+    let plus = if open { "+" } else { "" };
+    if low == high {
+        format!("{}{plus}", format_money(low, currency))
+    } else {
+        format!(
+            "{}–{}{plus}",
+            format_money(low, currency),
+            format_money(high, currency)
+        )
+    }
+}
 
 /// An amount with its currency's symbol and thousands separators: "$48,640",
 /// "£25,000", "CA$40,000", "CHF 90,000".

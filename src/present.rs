@@ -5,7 +5,7 @@
 
 use crate::corpus::Level;
 use crate::index::Citation;
-use crate::lookup::{FigureAnswer, SalaryAnswer, SourceRef, format_money};
+use crate::lookup::{FigureAnswer, SalaryAnswer, SourceRef, format_money, format_range};
 
 /// What is said when nothing in the FAQ answers a question.
 pub const ABSTAIN: &str = "I don't know that one: nothing in the FAQ answers it well enough.";
@@ -268,16 +268,7 @@ pub fn range_line(a: &SalaryAnswer) -> Option<String> {
         _ => return None,
     };
     let cur = &first.figure.currency;
-    let plus = if open { "+" } else { "" };
-    let money = if low == high {
-        format!("{}{plus}", format_money(low, cur))
-    } else {
-        format!(
-            "{}–{}{plus}",
-            format_money(low, cur),
-            format_money(high, cur)
-        )
-    };
+    let money = format_range(low, high, open, cur);
     let guides = {
         let mut g: Vec<&str> = same.iter().map(|f| f.cited.key.as_str()).collect();
         g.sort();

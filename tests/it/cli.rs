@@ -328,14 +328,17 @@ fn ask_json_has_the_documented_shape_and_plain_snippet() {
     );
 }
 
+/// `careerbot ask --json QUESTION` over the shipped faq/, its index in `index`.
+fn ask_json(index: &Path, q: &str) -> Value {
+    let o = careerbot(&["--index", s(index), "ask", "--json", q], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(stdout(&o).trim()).unwrap()
+}
+
 #[test]
 fn ask_json_says_what_the_guides_leave_out_instead_of_answering_a_neighbour() {
     let tmp = tempfile::tempdir().unwrap();
-    let ask = |q: &str| -> Value {
-        let o = careerbot(&["--index", s(tmp.path()), "ask", "--json", q], None);
-        assert!(o.status.success(), "{}", stderr(&o));
-        serde_json::from_str(stdout(&o).trim()).unwrap()
-    };
+    let ask = |q: &str| ask_json(tmp.path(), q);
     // An entry that states the gap speaks for itself, and is not offered
     // again as related.
     let v = ask("how much does the rhit exam cost");
@@ -367,11 +370,7 @@ fn ask_json_says_what_the_guides_leave_out_instead_of_answering_a_neighbour() {
 #[test]
 fn ask_carries_the_lookup_figures_for_a_clear_salary_or_cert_question() {
     let tmp = tempfile::tempdir().unwrap();
-    let ask = |q: &str| -> Value {
-        let o = careerbot(&["--index", s(tmp.path()), "ask", "--json", q], None);
-        assert!(o.status.success(), "{}", stderr(&o));
-        serde_json::from_str(stdout(&o).trim()).unwrap()
-    };
+    let ask = |q: &str| ask_json(tmp.path(), q);
     let v = ask("how much do hit managers make");
     let salary = |q: &str| -> Value {
         let o = careerbot(&["salary", q, "--json"], None);
