@@ -913,9 +913,10 @@ impl Engine {
     /// How close in meaning the question is to the closest way `d` states
     /// its question: the highest cosine over its phrasings.
     fn semantic(&self, d: &DocData, embedding: &[f32]) -> f32 {
-        (d.phrasings.start..d.phrasings.end)
-            .map(|k| self.vectors.dot(k as usize, embedding))
-            .fold(0.0, f32::max)
+        self.vectors.max_dot(
+            d.phrasings.start as usize..d.phrasings.end as usize,
+            embedding,
+        )
     }
 
     /// Answer, say what the guides don't give, or abstain.

@@ -13,14 +13,14 @@
 //!
 //! The phrasings' embeddings are the bulk of it (384 bytes each, 130 MB at
 //! 100× the shipped corpus): they go in their own file, `vectors.bin`,
-//! which is memory-mapped rather than read, so only the pages of the
-//! candidates a question touches become resident.
+//! of which a question reads only its candidates' rows.
 //!
 //! The format is private to this module and goes with the index's
 //! [`crate::index::SCHEMA_VERSION`]; a file that does not match its index
 //! fails to open, and the index is rebuilt.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
@@ -80,9 +80,12 @@ pub struct Vectors {
 enum VectorData {
     /// Being built: the int8 values (as their bytes) and scales as pushed.
     Built { values: Vec<u8>, scales: Vec<f32> },
-    /// Read back: `vectors.bin` mapped, [`VECTORS_HEADER`] bytes of header,
-    /// then `count` little-endian `f32` scales, then the int8 values.
-    Mapped { map: memmap2::Mmap, count: usize },
+    /// Read back: `vectors.bin`, [`VECTORS_HEADER`] bytes of header, then
+    /// `count` little-endian `f32` scales, then the int8 values. Only the
+    /// rows a question scores are read, with positioned reads: at 100× the
+    /// file is 139 MB, and mapping it left every page any question had
+    /// touched (and the kernel's fault-around neighbours) resident.
+    File { file: std::fs::File, count: usize },
 }
 
 impl Default for VectorData {
@@ -124,29 +127,52 @@ impl Vectors {
     pub fn len(&self) -> usize {
         match &self.data {
             VectorData::Built { scales, .. } => scales.len(),
-            VectorData::Mapped { count, .. } => *count,
+            VectorData::File { count, .. } => *count,
         }
     }
 
-    /// The dot product of vector `k` with `q`: their cosine, both being unit vectors.
-    pub fn dot(&self, k: usize, q: &[f32]) -> f32 {
-        let (row, scale): (&[u8], f32) = match &self.data {
-            VectorData::Built { values, scales } => {
-                (&values[k * self.dims..][..self.dims], scales[k])
-            }
-            VectorData::Mapped { map, count } => {
-                let at = VECTORS_HEADER + 4 * k;
-                let scale = f32::from_le_bytes(map[at..at + 4].try_into().unwrap());
-                let start = VECTORS_HEADER + 4 * count + k * self.dims;
-                (&map[start..start + self.dims], scale)
-            }
+    /// The highest dot product of vectors `rows` with `q`: the closest
+    /// cosine, all being unit vectors. A read error counts as no match
+    /// (logged): the lexical stages still answer.
+    pub fn max_dot(&self, rows: Range<usize>, q: &[f32]) -> f32 {
+        let dims = self.dims;
+        let best = |values: &[u8], scales: &mut dyn Iterator<Item = f32>| {
+            values
+                .chunks_exact(dims)
+                .zip(scales)
+                .map(|(row, scale)| dot_i8(row, q) * scale)
+                .fold(0.0, f32::max)
         };
-        let sum: f32 = row
-            .iter()
-            .zip(q)
-            .map(|(&a, &b)| f32::from(a as i8) * b)
-            .sum();
-        sum * scale
+        match &self.data {
+            VectorData::Built { values, scales } => best(
+                &values[rows.start * dims..rows.end * dims],
+                &mut scales[rows.clone()].iter().copied(),
+            ),
+            VectorData::File { file, count } => {
+                use std::os::unix::fs::FileExt;
+                let n = rows.len();
+                let mut buf = vec![0u8; n * (4 + dims)];
+                let (scale_bytes, values) = buf.split_at_mut(4 * n);
+                let read = file
+                    .read_exact_at(scale_bytes, (VECTORS_HEADER + 4 * rows.start) as u64)
+                    .and_then(|()| {
+                        file.read_exact_at(
+                            values,
+                            (VECTORS_HEADER + 4 * count + rows.start * dims) as u64,
+                        )
+                    });
+                if let Err(e) = read {
+                    tracing::error!("cannot read `{VECTORS_FILE}`: {e}");
+                    return 0.0;
+                }
+                best(
+                    values,
+                    &mut scale_bytes
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes(b.try_into().unwrap())),
+                )
+            }
+        }
     }
 
     fn write(&self, path: &Path) -> Result<()> {
@@ -162,33 +188,42 @@ impl Vectors {
         std::fs::write(path, bytes).with_context(|| format!("cannot write `{}`", path.display()))
     }
 
-    fn map(path: &Path) -> Result<Vectors> {
+    fn open(path: &Path) -> Result<Vectors> {
+        use std::os::unix::fs::FileExt;
         let file = std::fs::File::open(path)
             .with_context(|| format!("cannot open `{}`", path.display()))?;
-        // SAFETY: a generation's files are written once, before its
-        // `CURRENT` pointer names it, and never modified afterwards (a
-        // rebuild writes a new generation beside it).
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("cannot map `{}`", path.display()))?;
         let checked = || -> Result<Vectors> {
+            let len = file.metadata()?.len();
+            let mut header = [0u8; VECTORS_HEADER];
             ensure!(
-                map.len() >= VECTORS_HEADER && map.starts_with(VECTORS_MAGIC),
+                len >= VECTORS_HEADER as u64
+                    && file.read_exact_at(&mut header, 0).is_ok()
+                    && header.starts_with(VECTORS_MAGIC),
                 "not a vectors file"
             );
-            let word = |at: usize| u32::from_le_bytes(map[at..at + 4].try_into().unwrap()) as usize;
+            let word =
+                |at: usize| u32::from_le_bytes(header[at..at + 4].try_into().unwrap()) as usize;
             let (dims, count) = (word(8), word(12));
             let size = count
                 .checked_mul(dims + 4)
-                .and_then(|n| n.checked_add(VECTORS_HEADER));
-            ensure!(size.is_some_and(|n| map.len() >= n), "truncated");
-            ensure!(size == Some(map.len()), "trailing bytes");
+                .and_then(|n| n.checked_add(VECTORS_HEADER))
+                .map(|n| n as u64);
+            ensure!(size.is_some_and(|n| len >= n), "truncated");
+            ensure!(size == Some(len), "trailing bytes");
             Ok(Vectors {
                 dims,
-                data: VectorData::Mapped { map, count },
+                data: VectorData::File { file, count },
             })
         };
         checked().with_context(|| format!("`{}` is unreadable", path.display()))
     }
+}
+
+fn dot_i8(row: &[u8], q: &[f32]) -> f32 {
+    row.iter()
+        .zip(q)
+        .map(|(&a, &b)| f32::from(a as i8) * b)
+        .sum()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -463,13 +498,13 @@ pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
 }
 
 /// Reads what [`write`] wrote, checking that it is whole and consistent;
-/// the vectors are mapped, not read.
+/// the vectors stay in their file (see [`Vectors::max_dot`]).
 pub fn read(dir: &Path) -> Result<Prepared> {
     let path = dir.join(FILE);
     let bytes =
         std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let mut p = parse(&bytes).with_context(|| format!("`{}` is unreadable", path.display()))?;
-    p.vectors = Vectors::map(&dir.join(VECTORS_FILE))?;
+    p.vectors = Vectors::open(&dir.join(VECTORS_FILE))?;
     ensure!(
         p.vectors.len() == p.phrasing_ends.len(),
         "`{}` holds {} vectors for {} phrasings",
@@ -571,14 +606,15 @@ mod tests {
                 not_covered: false,
                 facts: 1,
                 terms_end: 1,
-                phrasings_end: 1,
+                phrasings_end: 2,
             }],
             doc_terms: vec![0],
-            phrasing_ends: vec![1],
+            phrasing_ends: vec![1, 1],
             phrasing_terms: vec![0],
             vectors: {
                 let mut v = Vectors::new(2);
                 v.push(vec![0.6, -0.8]);
+                v.push(vec![0.0, 1.0]);
                 v
             },
             phrases: vec![Phrase {
@@ -593,8 +629,12 @@ mod tests {
         let back = read(dir.path()).unwrap();
         assert_eq!(back.docs[0].citations, p.docs[0].citations);
         assert_eq!(back.docs[0].facts, 1);
-        assert!((back.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
-        assert!((p.vectors.dot(0, &[0.6, -0.8]) - 1.0).abs() < 0.01);
+        // Built and read back alike: the closest of the rows asked, only those.
+        for v in [&back.vectors, &p.vectors] {
+            assert!((v.max_dot(0..2, &[0.6, -0.8]) - 1.0).abs() < 0.01);
+            assert!((v.max_dot(1..2, &[0.6, -0.8])).abs() < 0.01);
+            assert!((v.max_dot(1..2, &[0.0, 1.0]) - 1.0).abs() < 0.01);
+        }
         // The vectors file: cut, grown or missing is an error, never a panic.
         let vectors = dir.path().join(VECTORS_FILE);
         let whole = std::fs::read(&vectors).unwrap();
