@@ -248,7 +248,7 @@ fn write_features(
     let file = std::fs::File::create(path)
         .with_context(|| format!("cannot create `{}`", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    eval::features(&k.engine, questions, off, &mut out)?;
+    eval::features(k, questions, off, &mut out)?;
     out.flush()?;
     Ok(())
 }
@@ -256,7 +256,7 @@ fn write_features(
 /// `eval --sweep`: recall and abstention over a range of thresholds.
 fn print_sweep(k: &Knowledge, questions: &[eval::Question], off: &[eval::Question]) -> Result<()> {
     println!("threshold  recall@1  offtopic-abstained");
-    for (t, r1, ab) in eval::sweep(&k.engine, questions, off)? {
+    for (t, r1, ab) in eval::sweep(k, questions, off)? {
         println!("{t:9.3}  {r1:8.3}  {ab:18.3}");
     }
     Ok(())
@@ -271,7 +271,7 @@ fn eval_report(
     min_recall: Option<f64>,
     min_abstention: Option<f64>,
 ) -> Result<ExitCode> {
-    let r = eval::run(&k.engine, questions, off)?;
+    let r = eval::run(k, questions, off)?;
     for m in &r.misses {
         println!(
             "miss [{}] {}: {}\n    got: {}",

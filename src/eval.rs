@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use fancy_regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, Response};
+use crate::engine::Response;
+use crate::knowledge::Knowledge;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Question {
@@ -140,20 +141,20 @@ fn matches(c: &Compiled, text: &str) -> bool {
 }
 
 /// Scores the engine at its current threshold.
-pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Result<Report> {
+pub fn run(k: &Knowledge, questions: &[Question], offtopic: &[Question]) -> Result<Report> {
     let compiled = compile(questions)?;
     let (mut r1, mut r3, mut wrong, mut misses) = (0, 0, 0, Vec::new());
     let mut gate_open = Vec::new();
     for c in &compiled {
-        gate_open.push(open_gate(engine, &c.q.q, |a| {
+        gate_open.push(open_gate(k, &c.q.q, |a| {
             matches(c, &shown(&a.title, &a.snippet))
         }));
-        let resp = engine.ask(&c.q.q);
+        let resp = k.ask(&c.q.q).response;
         let ok1 = resp
             .answer
             .as_ref()
             .is_some_and(|a| matches(c, &shown(&a.title, &a.snippet)));
-        let ok3 = ok1 || top3_match(engine, &resp, c);
+        let ok3 = ok1 || top3_match(k, &resp, c);
         r1 += usize::from(ok1);
         r3 += usize::from(ok3);
         wrong += usize::from(!ok1 && resp.answer.is_some());
@@ -175,8 +176,8 @@ pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Re
     }
     let mut answered_offtopic = Vec::new();
     for q in offtopic {
-        gate_open.push(open_gate(engine, &q.q, |_| false));
-        let resp = engine.ask(&q.q);
+        gate_open.push(open_gate(k, &q.q, |_| false));
+        let resp = k.ask(&q.q).response;
         if let Some(a) = resp.answer {
             answered_offtopic.push(Miss {
                 id: q.id.clone(),
@@ -206,12 +207,12 @@ pub fn run(engine: &Engine, questions: &[Question], offtopic: &[Question]) -> Re
 
 /// Recall@3: the answer or one of the related documents, shown in full title +
 /// best snippet for that document, matches.
-fn top3_match(engine: &Engine, resp: &Response, c: &Compiled) -> bool {
+fn top3_match(k: &Knowledge, resp: &Response, c: &Compiled) -> bool {
     resp.related
         .iter()
         .take(if resp.answer.is_some() { 2 } else { 3 })
         .any(|r| {
-            engine
+            k.engine
                 .document(&r.id)
                 .is_some_and(|d| matches(c, &shown(&d.title, &d.body)))
         })
@@ -219,7 +220,7 @@ fn top3_match(engine: &Engine, resp: &Response, c: &Compiled) -> bool {
 
 /// Recall@1 and off-topic abstention for each threshold: the calibration table.
 pub fn sweep(
-    engine: &Engine,
+    k: &Knowledge,
     questions: &[Question],
     offtopic: &[Question],
 ) -> Result<Vec<(f32, f64, f64)>> {
@@ -227,13 +228,13 @@ pub fn sweep(
     let scored: Vec<(f32, bool)> = compiled
         .iter()
         .map(|c| {
-            open_gate(engine, &c.q.q, |a| matches(c, &shown(&a.title, &a.snippet)))
+            open_gate(k, &c.q.q, |a| matches(c, &shown(&a.title, &a.snippet)))
                 .unwrap_or((0.0, false))
         })
         .collect();
     let off: Vec<f32> = offtopic
         .iter()
-        .map(|q| open_gate(engine, &q.q, |_| true).map_or(0.0, |(c, _)| c))
+        .map(|q| open_gate(k, &q.q, |_| true).map_or(0.0, |(c, _)| c))
         .collect();
     let mut rows = Vec::new();
     for step in 0..=20 {
@@ -249,11 +250,11 @@ pub fn sweep(
 /// Confidence and correctness of the answer given with the abstention gate
 /// open; `None` when there is none even then.
 fn open_gate(
-    engine: &Engine,
+    k: &Knowledge,
     q: &str,
     ok: impl Fn(&crate::engine::Answer) -> bool,
 ) -> Option<(f32, bool)> {
-    let a = engine.ask_with_threshold(q, 0.0).answer?;
+    let a = k.engine.ask_with_threshold(q, &k.hints(q), 0.0).answer?;
     Some((a.score, ok(&a)))
 }
 
@@ -263,7 +264,7 @@ fn open_gate(
 /// fact. One JSON object a line: the data `tools/calibrate.py` fits the
 /// weights of [`crate::engine::Scoring`] on.
 pub fn features(
-    engine: &Engine,
+    k: &Knowledge,
     questions: &[Question],
     offtopic: &[Question],
     out: &mut impl std::io::Write,
@@ -274,15 +275,16 @@ pub fn features(
         .map(|c| (&c.q, Some(c)))
         .chain(offtopic.iter().map(|q| (q, None)));
     for (q, c) in cases {
-        let candidates: Vec<serde_json::Value> = engine
-            .ranked(&q.q)
+        let candidates: Vec<serde_json::Value> = k
+            .engine
+            .ranked(&q.q, &k.hints(&q.q))
             .into_iter()
             .map(|r| {
                 let a = &r.answer;
                 let (shown, doc) = match c {
                     Some(c) => (
                         matches(c, &shown(&a.title, &a.snippet)),
-                        engine
+                        k.engine
                             .document(&a.id)
                             .is_some_and(|d| matches(c, &shown(&d.title, &d.body))),
                     ),

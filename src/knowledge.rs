@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::corpus::{Corpus, Diagnostics};
-use crate::engine::{self, Engine};
+use crate::engine::{self, Engine, Hints};
 use crate::index;
 use crate::lookup::{Facts, Lookup};
 
@@ -61,12 +61,22 @@ impl Knowledge {
     /// The engine's answer, plus the lookup's facts when the question clearly
     /// asks for pay figures or a credential.
     pub fn ask(&self, question: &str) -> Asked {
-        self.with_facts(question, self.engine.ask(question))
+        let response = self.engine.ask_hinted(question, &self.hints(question));
+        self.with_facts(question, response)
     }
 
     /// [`Knowledge::ask`] with the scoring explained.
     pub fn ask_explained(&self, question: &str) -> Asked {
-        self.with_facts(question, self.engine.ask_explained(question))
+        let response = self.engine.ask_explained(question, &self.hints(question));
+        self.with_facts(question, response)
+    }
+
+    /// What the lookups know of `question` that helps the engine: the
+    /// entry answering the pay of the role it names.
+    pub fn hints<'a>(&'a self, question: &str) -> Hints<'a> {
+        Hints {
+            pay_entry: self.lookup.pay_entry(question),
+        }
     }
 
     fn with_facts(&self, question: &str, response: engine::Response) -> Asked {

@@ -525,17 +525,10 @@ impl Lookup {
     /// appear whole (a trailing plural `s` is fine); two roles or two
     /// credentials ("rhit vs rhia") give nothing, the search answer covers those.
     pub fn facts(&self, question: &str) -> Option<Facts> {
-        let text = norm(question);
-        let words: Vec<String> = text.split(' ').map(singular).collect();
-        let pay = question.contains('$') || words.iter().any(|w| PAY_WORDS.contains(&w.as_str()));
-        let roles = mentioned(&named_items(self.roles()), &words, 1);
+        let (words, pay, roles) = self.pay_and_roles(question);
         if pay && let [role] = roles[..] {
             let role = &self.roles()[role];
-            let national = self.national_id().to_string();
-            let regions: Vec<usize> = mentioned(&named_items(self.regions()), &words, 3)
-                .into_iter()
-                .filter(|&i| self.regions()[i].id != national)
-                .collect();
+            let regions = self.other_regions(&words);
             let region = match regions[..] {
                 [r] => Some(self.regions()[r].id.as_str()),
                 _ => None,
@@ -558,6 +551,38 @@ impl Lookup {
             return self.cert(&self.certs[cert].abbr).ok().map(Facts::Cert);
         }
         None
+    }
+
+    /// The FAQ entry that answers `question` when it asks about the pay of
+    /// one role that names one (`entry` in salaries.toml), in the country
+    /// as a whole: a question naming another region is the engine's.
+    pub fn pay_entry(&self, question: &str) -> Option<&str> {
+        let (words, pay, roles) = self.pay_and_roles(question);
+        let [role] = roles[..] else {
+            return None;
+        };
+        if !pay || !self.other_regions(&words).is_empty() {
+            return None;
+        }
+        self.roles()[role].entry.as_ref().map(|(e, _)| e.as_str())
+    }
+
+    /// The regions other than the national one that `words` name.
+    fn other_regions(&self, words: &[String]) -> Vec<usize> {
+        let national = self.national_id();
+        mentioned(&named_items(self.regions()), words, 3)
+            .into_iter()
+            .filter(|&i| self.regions()[i].id != national)
+            .collect()
+    }
+
+    /// The question's words (singular), whether it speaks of pay, and the
+    /// roles it names.
+    fn pay_and_roles(&self, question: &str) -> (Vec<String>, bool, Vec<usize>) {
+        let words: Vec<String> = norm(question).split(' ').map(singular).collect();
+        let pay = question.contains('$') || words.iter().any(|w| PAY_WORDS.contains(&w.as_str()));
+        let roles = mentioned(&named_items(self.roles()), &words, 1);
+        (words, pay, roles)
     }
 
     /// Autocomplete: every match, best first (adapters cap and cut).
@@ -1268,6 +1293,19 @@ section = "Certs"
             ),
             Facts::Cert(c) => format!("cert {}", c.cert.abbr),
         })
+    }
+
+    #[test]
+    fn a_question_asking_one_roles_pay_names_that_roles_entry() {
+        let l = real();
+        let manager = Some("salary-hit-manager-director");
+        assert_eq!(l.pay_entry("what do senior hit managers make"), manager);
+        assert_eq!(l.pay_entry("HIT Director salary"), manager);
+        // Not pay, another country, two roles, or a role with no entry.
+        assert_eq!(l.pay_entry("what does a hit manager do"), None);
+        assert_eq!(l.pay_entry("hit manager salary in germany"), None);
+        assert_eq!(l.pay_entry("hit manager vs hit analyst salary"), None);
+        assert_eq!(l.pay_entry("hit tech salary"), None);
     }
 
     #[test]

@@ -242,6 +242,10 @@ pub struct Named {
     pub id: String,
     pub name: String,
     pub aliases: Vec<String>,
+    /// Roles only: the FAQ entry that answers questions about this role's
+    /// pay, and the line naming it (checked against the entries).
+    #[serde(skip)]
+    pub entry: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -345,7 +349,11 @@ fn parse_named(
     let mut out: Vec<Named> = Vec::new();
     for (line, t) in array_of_tables(doc, root, kind, diags) {
         let f = Fields::new(doc, t, line, format!("[[{kind}]]"));
-        f.deny_unknown(&["id", "name", "aliases"], diags);
+        let keys: &[&str] = match kind {
+            "role" => &["id", "name", "aliases", "entry"],
+            _ => &["id", "name", "aliases"],
+        };
+        f.deny_unknown(keys, diags);
         let (Some(id), Some(name)) = (f.req_str("id", diags), f.req_str("name", diags)) else {
             continue;
         };
@@ -366,7 +374,15 @@ fn parse_named(
             continue;
         }
         let aliases = f.str_list("aliases", false, diags).unwrap_or_default();
-        out.push(Named { id, name, aliases });
+        let entry = f
+            .opt_str("entry", diags)
+            .map(|e| (e, f.line_of_key("entry")));
+        out.push(Named {
+            id,
+            name,
+            aliases,
+            entry,
+        });
     }
     out
 }

@@ -344,6 +344,15 @@ fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
         check_source(path, 2, key, diags);
     }
     let sal = dir.join("salaries.toml");
+    for (entry, line) in c.salaries.roles.iter().filter_map(|r| r.entry.as_ref()) {
+        if !ids.contains_key(entry.as_str()) {
+            let d = Diagnostic::error(&sal, *line, format!("unknown entry `{entry}`"));
+            diags.push(match diag::closest(entry, ids.keys().copied()) {
+                Some(k) => d.with_hint(format!("did you mean `{k}`?")),
+                None => d.with_hint("name the `id` of an entry under entries/"),
+            });
+        }
+    }
     for f in &c.salaries.figures {
         check_source(&sal, f.line, &f.source, diags);
     }

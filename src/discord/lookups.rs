@@ -8,7 +8,7 @@ use super::commands::{Cmd, MAX_NAME_CHARS};
 use super::format::{self, Button, Cited, Reply};
 use super::{Handler, compute, cut, option};
 use crate::corpus::Level;
-use crate::engine::DocKind;
+use crate::engine::{DocKind, Hints};
 use crate::lookup::{Choice, CompleteKind};
 
 pub async fn salary(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
@@ -85,7 +85,7 @@ pub async fn faq(h: &Handler, cmd: &CommandInteraction) -> Result<Reply> {
         // What /ask would offer beside this entry, then the engine's next
         // candidates for its question.
         let mut related = e.ask(&doc.title).related;
-        for r in e.ranked(&doc.title) {
+        for r in e.ranked(&doc.title, &Hints::default()) {
             if r.answer.kind == DocKind::Entry
                 && r.answer.id != doc.id
                 && !related.iter().any(|x| x.id == r.answer.id)
@@ -202,7 +202,7 @@ pub fn faq_choices(e: &crate::engine::Engine, partial: &str) -> Vec<Choice> {
         }
     };
     if partial.trim().chars().count() >= 3 {
-        for r in e.ranked(partial) {
+        for r in e.ranked(partial, &Hints::default()) {
             if r.answer.kind == DocKind::Entry {
                 add(&r.answer.id, &r.answer.title);
             }

@@ -94,6 +94,8 @@ const PAY: &[&str] = &[
     "wages",
     "income",
     "compensation",
+    "comp",
+    "paycheck",
 ];
 const TIME_UNITS: &[&str] = &[
     "year", "years", "yrs", "yr", "month", "months", "week", "weeks", "day", "days", "hour",
@@ -151,11 +153,14 @@ fn asks_pay(words: &[&str], how_much: bool) -> bool {
     let pay_word = words.iter().enumerate().any(|(i, w)| {
         PAY.contains(w) && !matches!(words.get(i + 1), Some(&("for" | "by" | "off")))
     });
-    let makes = how_much
-        && words
-            .iter()
-            .any(|w| matches!(*w, "make" | "makes" | "making"));
-    if !(pay_word || makes) {
+    let makes = words.iter().enumerate().any(|(i, w)| {
+        matches!(*w, "make" | "makes" | "making") && (how_much || what_do_make(words, i))
+    });
+    // "$$", "$$$": chat for money, not a figure.
+    let dollars = words
+        .iter()
+        .any(|w| w.len() > 1 && w.bytes().all(|b| b == b'$'));
+    if !(pay_word || makes || dollars) {
         return false;
     }
     if how_much {
@@ -185,6 +190,46 @@ fn asks_pay(words: &[&str], how_much: bool) -> bool {
     ];
     let yes_no = words.first().is_some_and(|w| YES_NO.contains(w));
     !yes_no && !words.iter().any(|w| COMPARED.contains(w))
+}
+
+/// "what do managers make", "what does a tech make a year": "make" at
+/// `i` is pay after "what do/does/did/would/will/could" and not followed by
+/// what "make" would then do ("what does it take to make it", "what do I
+/// need to make the switch").
+fn what_do_make(words: &[&str], i: usize) -> bool {
+    const DO: &[&str] = &[
+        "do", "does", "did", "would", "will", "could", "can", "might",
+    ];
+    let asked = words[..i]
+        .windows(2)
+        .any(|p| matches!(p[0], "what" | "whats") && DO.contains(&p[1]));
+    let object = match words.get(i + 1) {
+        None => false,
+        Some(&("a" | "an")) => !matches!(
+            words.get(i + 2),
+            Some(&("year" | "yr" | "month" | "week" | "hour"))
+        ),
+        Some(next) => matches!(
+            *next,
+            "it" | "the"
+                | "of"
+                | "sure"
+                | "sense"
+                | "up"
+                | "this"
+                | "that"
+                | "your"
+                | "my"
+                | "me"
+                | "you"
+                | "someone"
+                | "people"
+                | "them"
+                | "their"
+                | "any"
+        ),
+    };
+    asked && !object
 }
 
 /// The kinds of facts `text` holds.
@@ -275,6 +320,13 @@ mod tests {
             ),
             ("do i need a cs degree?", None),
             ("rhit vs rhia", None),
+            ("what do senior hit managers make", Some(Want::Pay)),
+            ("what does an hit tech make a year", Some(Want::Pay)),
+            ("mid career hit manager $$ range?", Some(Want::Pay)),
+            ("what makes a good hit tech", None),
+            ("what does it take to make it in hit", None),
+            ("what do i need to make the switch", None),
+            ("what do you make of remote work", None),
         ];
         for (q, w) in cases {
             assert_eq!(want(q), w, "{q}");

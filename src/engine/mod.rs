@@ -707,33 +707,62 @@ impl Engine {
 
     /// Answers one question. Never fails on odd input: junk abstains.
     pub fn ask(&self, question: &str) -> Response {
-        self.respond(question, SCORING.min_confidence, Explain::No)
+        self.respond(
+            question,
+            &Hints::default(),
+            SCORING.min_confidence,
+            Explain::No,
+        )
+    }
+
+    /// `ask`, with what the caller knows of the question besides its words.
+    pub fn ask_hinted(&self, question: &str, hints: &Hints) -> Response {
+        self.respond(question, hints, SCORING.min_confidence, Explain::No)
     }
 
     /// `ask` without the semantic stage: no embedding, and the weights
     /// careerbot ranked and abstained with before it ([`LEXICAL`]). Only
     /// for comparison (`cargo bench --bench engine` prints both).
     pub fn ask_lexical(&self, question: &str) -> Response {
-        self.respond_with(question, &LEXICAL, LEXICAL.min_confidence, Explain::No)
+        let hints = Hints::default();
+        self.respond_with(
+            question,
+            &hints,
+            &LEXICAL,
+            LEXICAL.min_confidence,
+            Explain::No,
+        )
     }
 
     /// `ask` with the scoring explained (`--explain`).
-    pub fn ask_explained(&self, question: &str) -> Response {
-        self.respond(question, SCORING.min_confidence, Explain::Yes)
+    pub fn ask_explained(&self, question: &str, hints: &Hints) -> Response {
+        self.respond(question, hints, SCORING.min_confidence, Explain::Yes)
     }
 
     /// `ask` at another confidence threshold (calibration).
-    pub fn ask_with_threshold(&self, question: &str, min_confidence: f32) -> Response {
-        self.respond(question, min_confidence, Explain::No)
+    pub fn ask_with_threshold(
+        &self,
+        question: &str,
+        hints: &Hints,
+        min_confidence: f32,
+    ) -> Response {
+        self.respond(question, hints, min_confidence, Explain::No)
     }
 
-    fn respond(&self, question: &str, min_confidence: f32, explain: Explain) -> Response {
-        self.respond_with(question, &SCORING, min_confidence, explain)
+    fn respond(
+        &self,
+        question: &str,
+        hints: &Hints,
+        min_confidence: f32,
+        explain: Explain,
+    ) -> Response {
+        self.respond_with(question, hints, &SCORING, min_confidence, explain)
     }
 
     fn respond_with(
         &self,
         question: &str,
+        hints: &Hints,
         scoring: &'static Scoring,
         min_confidence: f32,
         explain: Explain,
@@ -751,7 +780,8 @@ impl Engine {
         };
         let searcher = self.reader.searcher();
         let hits = self.candidates(&searcher, &q.slots);
-        let ranked = self.rank(&q, &hits);
+        let mut ranked = self.rank(&q, &hits);
+        self.apply(hints, &q, &mut ranked);
         if explain == Explain::Yes {
             resp.explain = Some(self.explain(&q, &ranked));
         }
@@ -787,13 +817,15 @@ impl Engine {
     /// Every candidate for `question`, ranked, each with its features and
     /// the answer it would give: what `careerbot eval --features` writes
     /// for fitting the weights ([`Scoring`]).
-    pub fn ranked(&self, question: &str) -> Vec<Ranked> {
+    pub fn ranked(&self, question: &str, hints: &Hints) -> Vec<Ranked> {
         let Some(q) = self.question(question, &SCORING) else {
             return Vec::new();
         };
         let searcher = self.reader.searcher();
         let hits = self.candidates(&searcher, &q.slots);
-        self.rank(&q, &hits)
+        let mut ranked = self.rank(&q, &hits);
+        self.apply(hints, &q, &mut ranked);
+        ranked
             .iter()
             .map(|c| Ranked {
                 score: c.score,
@@ -908,6 +940,28 @@ impl Engine {
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
         ranked
+    }
+
+    /// Puts the entry `hints` name for a pay question first, as sure as
+    /// the candidate it displaces: the salary records recognised the role
+    /// the question names, which words alone rank less surely ("senior
+    /// HIT managers" is not the senior technician's pay).
+    fn apply(&self, hints: &Hints, q: &Question, ranked: &mut [Candidate]) {
+        let Some(entry) = hints.pay_entry else {
+            return;
+        };
+        if q.want != Some(Want::Pay) {
+            return;
+        }
+        let Some(at) = ranked
+            .iter()
+            .position(|c| self.docs[c.ord as usize].id == entry)
+        else {
+            return;
+        };
+        let top = ranked[0].confidence;
+        ranked[..=at].rotate_right(1);
+        ranked[0].confidence = ranked[0].confidence.max(top);
     }
 
     /// How close in meaning the question is to the closest way `d` states
@@ -1086,6 +1140,14 @@ pub struct FullDoc {
     pub title: String,
     pub body: String,
     pub citations: Vec<Citation>,
+}
+
+/// What a caller knows of a question besides its words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// The entry answering the pay of the one role the question names
+    /// (from the salary records): it answers when the question asks for pay.
+    pub pay_entry: Option<&'a str>,
 }
 
 /// Whether a response carries `--explain`'s report.

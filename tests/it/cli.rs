@@ -60,6 +60,11 @@ fn check_reports_each_error_at_its_path_and_line() {
         "+++\nsource = \"guide-a\"\n+++\nno headings here\n",
     )
     .unwrap();
+    std::fs::write(
+        faq.join("salaries.toml"),
+        "[[role]]\nid = \"tech\"\nname = \"Tech\"\nentry = \"cs-degre\"\n",
+    )
+    .unwrap();
     std::fs::write(faq.join("synonyms.toml"), "[[group]]\nwords = []\n\n[[group]]\nwords = [\"a\", \"b\"]\n\n[[group]]\nwords = [\"b\", \"c\"]\n").unwrap();
 
     let o = careerbot(&["check", "--faq", s(&faq)], None);
@@ -95,6 +100,10 @@ fn check_reports_each_error_at_its_path_and_line() {
             f("entries/huge.md")
         ),
         format!("{}:4: error: guide has no headings", f("guides/flat.md")),
+        format!(
+            "{}:4: error: unknown entry `cs-degre`\n  hint: did you mean `cs-degree`?",
+            f("salaries.toml")
+        ),
         format!(
             "{}:1: error: synonym group needs at least two words",
             f("synonyms.toml")

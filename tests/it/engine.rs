@@ -51,7 +51,7 @@ fn typos_in_long_words_still_match_but_never_outrank_a_real_match() {
         top(&k, "how long is a certifcate program").as_deref(),
         Some("certificate-program")
     );
-    let r = k.engine.ask_explained("certifcate");
+    let r = k.ask_explained("certifcate").response;
     let x = r.explain.unwrap();
     assert!(x.slots[0].contains("typo for certif"), "{:?}", x.slots);
     // The same question spelled right scores at least as high.
@@ -143,4 +143,22 @@ fn answers_cite_every_source_in_plain_text() {
         "{}",
         s.snippet
     );
+}
+
+/// The salary records name the role a pay question is about; its entry
+/// answers, not a neighbour sharing more of the question's words.
+#[test]
+fn a_pay_question_naming_a_role_is_answered_by_that_roles_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+    let k = Knowledge::load(&faq, tmp.path()).unwrap();
+    let q = "what do senior hit managers make";
+    assert_eq!(
+        k.engine.ask(q).answer.map(|a| a.id).as_deref(),
+        Some("salary-senior-technician"),
+        "words alone pick the senior technician's pay"
+    );
+    let a = k.ask(q).response.answer.unwrap();
+    assert_eq!(a.id, "salary-hit-manager-director");
+    assert!(a.snippet.contains("$110,000"), "{}", a.snippet);
 }
