@@ -429,6 +429,9 @@ fn print_answer(asked: &Asked) {
         if let Some(w) = x.want {
             println!("Asks for: {w:?}");
         }
+        if let Some(id) = &x.hinted {
+            println!("The role it names: `{id}` (salaries.toml) goes first");
+        }
         let s = &x.scoring;
         println!(
             "score = {}×coverage + {}×phrasing + {}×bm25 + {}×semantic + {} if an entry − {} if it lacks the fact asked for",

@@ -215,6 +215,8 @@ pub struct ExplainReport {
     pub slots: Vec<String>,
     /// The kind of fact the question asks for, if any.
     pub want: Option<Want>,
+    /// The entry the caller's hints put first, if they did.
+    pub hinted: Option<String>,
     pub scoring: Scoring,
     pub candidates: Vec<Explanation>,
 }
@@ -781,9 +783,11 @@ impl Engine {
         let searcher = self.reader.searcher();
         let hits = self.candidates(&searcher, &q.slots);
         let mut ranked = self.rank(&q, &hits);
-        self.apply(hints, &q, &mut ranked);
+        let hinted = self.apply(hints, &q, &mut ranked);
         if explain == Explain::Yes {
-            resp.explain = Some(self.explain(&q, &ranked));
+            let mut x = self.explain(&q, &ranked);
+            x.hinted = hinted.then(|| hints.pay_entry.unwrap_or_default().to_string());
+            resp.explain = Some(x);
         }
         let Some(top) = ranked.first() else {
             return resp;
@@ -946,22 +950,24 @@ impl Engine {
     /// the candidate it displaces: the salary records recognised the role
     /// the question names, which words alone rank less surely ("senior
     /// HIT managers" is not the senior technician's pay).
-    fn apply(&self, hints: &Hints, q: &Question, ranked: &mut [Candidate]) {
+    /// Whether it did.
+    fn apply(&self, hints: &Hints, q: &Question, ranked: &mut [Candidate]) -> bool {
         let Some(entry) = hints.pay_entry else {
-            return;
+            return false;
         };
         if q.want != Some(Want::Pay) {
-            return;
+            return false;
         }
         let Some(at) = ranked
             .iter()
             .position(|c| self.docs[c.ord as usize].id == entry)
         else {
-            return;
+            return false;
         };
         let top = ranked[0].confidence;
         ranked[..=at].rotate_right(1);
         ranked[0].confidence = ranked[0].confidence.max(top);
+        true
     }
 
     /// How close in meaning the question is to the closest way `d` states
@@ -1086,6 +1092,7 @@ impl Engine {
                 })
                 .collect(),
             want: q.want,
+            hinted: None,
             scoring: *q.scoring,
             candidates,
         }

@@ -161,4 +161,6 @@ fn a_pay_question_naming_a_role_is_answered_by_that_roles_entry() {
     let a = k.ask(q).response.answer.unwrap();
     assert_eq!(a.id, "salary-hit-manager-director");
     assert!(a.snippet.contains("$110,000"), "{}", a.snippet);
+    let x = k.ask_explained(q).response.explain.unwrap();
+    assert_eq!(x.hinted.as_deref(), Some("salary-hit-manager-director"));
 }
