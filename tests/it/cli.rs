@@ -664,13 +664,16 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("questions", "offtopic", "0.95", "0.95"),
         ("holdout", "holdout-offtopic", "0.94", "0.95"),
         ("holdout2", "holdout2-offtopic", "0.95", "0.80"),
-        ("holdout3", "holdout3-offtopic", "0.80", "0.85"),
+        ("holdout3", "holdout3-offtopic", "0.83", "0.85"),
         ("holdout4", "holdout4-offtopic", "0.85", "0.90"),
-        ("tune", "tune-offtopic", "0.63", "0.80"),
-        // Blind sets, never tuned on: scored once before any change and
-        // once at the end (EVAL.md); floors only guard against regressions.
-        ("blind-chat", "blind-chat-offtopic", "0.74", "0.90"),
-        ("blind-real", "blind-real-uncovered", "0.72", "0.72"),
+        ("tune", "tune-offtopic", "0.68", "0.83"),
+        // Blind sets, never tuned on: each scored before the changes of its
+        // round and at the end (EVAL.md); floors only guard against
+        // regressions.
+        ("blind-chat", "blind-chat-offtopic", "0.78", "0.90"),
+        ("blind-real", "blind-real-uncovered", "0.76", "0.77"),
+        ("blind2-chat", "blind2-chat-offtopic", "0.57", "0.83"),
+        ("blind2-real", "blind2-real-uncovered", "0.49", "0.75"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
