@@ -58,8 +58,9 @@ enum Build {
 }
 
 impl Knowledge {
-    /// The engine's answer, plus the lookup's facts when the question clearly
-    /// asks for pay figures or a credential.
+    /// The engine's answer (given what the lookup recognised, [`Self::hints`]),
+    /// plus the lookup's facts when the question clearly asks for pay
+    /// figures or a credential.
     pub fn ask(&self, question: &str) -> Asked {
         let response = self.engine.ask_hinted(question, &self.hints(question));
         self.with_facts(question, response)

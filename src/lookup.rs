@@ -553,9 +553,9 @@ impl Lookup {
         None
     }
 
-    /// The FAQ entry that answers `question` when it asks about the pay of
-    /// one role that names one (`entry` in salaries.toml), in the country
-    /// as a whole: a question naming another region is the engine's.
+    /// The entry `salaries.toml` names for the one role `question` names,
+    /// when the question speaks of pay and of no region but the national
+    /// one (pay abroad is the engine's to find).
     pub fn pay_entry(&self, question: &str) -> Option<&str> {
         let (words, pay, roles) = self.pay_and_roles(question);
         let [role] = roles[..] else {
