@@ -455,8 +455,8 @@ fn print_answer(asked: &Asked) {
             s.min_confidence
         );
         println!(
-            "a candidate lacking the fact asked for still answers at phrasing ≥ {}",
-            s.stated_phrasing
+            "a candidate lacking the fact asked for still answers at phrasing ≥ {}; none answers below semantic {}",
+            s.stated_phrasing, s.min_semantic
         );
         for c in &x.candidates {
             let f = &c.features;

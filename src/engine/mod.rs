@@ -982,7 +982,7 @@ impl Engine {
     /// Answer, say what the guides don't give, or abstain.
     fn decide(&self, q: &Question, top: &Candidate, min_confidence: f32) -> Verdict {
         let d = &self.docs[top.ord as usize];
-        if top.confidence < min_confidence {
+        if top.confidence < min_confidence || !q.scoring.close_enough(&top.features) {
             return Verdict::Abstain;
         }
         if d.not_covered {

@@ -64,6 +64,10 @@ pub struct Scoring {
     /// the knowledge base states that question ("remote hit pay" is
     /// answered in words, not figures).
     pub stated_phrasing: f32,
+    /// With the semantic stage: no answer whose closest phrasing is less
+    /// similar in meaning than this, however many words it shares ("hey
+    /// whats up" shares "up" with an entry on moving up).
+    pub min_semantic: f32,
 }
 
 pub const SCORING: Scoring = Scoring {
@@ -85,6 +89,7 @@ pub const SCORING: Scoring = Scoring {
     min_confidence: 0.5,
     related_min: 0.15,
     stated_phrasing: 0.95,
+    min_semantic: 0.3,
 };
 
 /// The engine before its semantic stage (careerbot 2026-11-23): lexical
@@ -111,6 +116,7 @@ pub const LEXICAL: Scoring = Scoring {
     // 0.25 on the old linear scale.
     related_min: 0.076,
     stated_phrasing: 0.95,
+    min_semantic: 0.0,
 };
 
 impl Scoring {
@@ -125,6 +131,11 @@ impl Scoring {
             } else {
                 self.rank_missing_facts
             }
+    }
+
+    /// Whether a candidate is close enough in meaning to answer at all.
+    pub fn close_enough(&self, f: &Features) -> bool {
+        !self.embed || f.semantic >= self.min_semantic
     }
 
     pub fn confidence(&self, f: &Features) -> f32 {

@@ -10,6 +10,14 @@ fn knowledge() -> (Knowledge, tempfile::TempDir) {
     (k, tmp)
 }
 
+/// The knowledge base as shipped, indexed afresh.
+fn shipped() -> (Knowledge, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
+    let k = Knowledge::load(&faq, tmp.path()).unwrap();
+    (k, tmp)
+}
+
 fn top(k: &Knowledge, q: &str) -> Option<String> {
     k.engine.ask(q).answer.map(|a| a.id)
 }
@@ -133,7 +141,11 @@ fn answers_cite_every_source_in_plain_text() {
         "{}",
         a.snippet
     );
-    let s = k.engine.ask("how many openings a year").answer.unwrap();
+    let s = k
+        .engine
+        .ask("job outlook: how many openings a year")
+        .answer
+        .unwrap();
     assert_eq!(s.title, "Fixture Guide A › Outlook");
     // A guide section cites itself.
     let cited: Vec<String> = s.citations.iter().map(|c| c.short()).collect();
@@ -149,9 +161,7 @@ fn answers_cite_every_source_in_plain_text() {
 /// answers, not a neighbour sharing more of the question's words.
 #[test]
 fn a_pay_question_naming_a_role_is_answered_by_that_roles_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    let faq = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("faq");
-    let k = Knowledge::load(&faq, tmp.path()).unwrap();
+    let (k, _t) = shipped();
     let q = "what do senior hit managers make";
     assert_eq!(
         k.engine.ask(q).answer.map(|a| a.id).as_deref(),
@@ -163,4 +173,17 @@ fn a_pay_question_naming_a_role_is_answered_by_that_roles_entry() {
     assert!(a.snippet.contains("$110,000"), "{}", a.snippet);
     let x = k.ask_explained(q).response.explain.unwrap();
     assert_eq!(x.hinted.as_deref(), Some("salary-hit-manager-director"));
+}
+
+/// Sharing a word is not enough: a greeting that shares "up" with an entry
+/// on moving up is far from it in meaning, and is not answered.
+#[test]
+fn a_question_far_in_meaning_from_every_entry_is_not_answered() {
+    let (k, _t) = shipped();
+    let r = k.ask_explained("hey whats up").response;
+    assert!(r.abstained && r.answer.is_none(), "{:?}", r.answer);
+    let x = r.explain.unwrap();
+    let top = &x.candidates[0].features;
+    assert!(top.coverage > 0.9 && top.semantic < x.scoring.min_semantic);
+    assert!(!k.ask("can i wfh").response.abstained);
 }
