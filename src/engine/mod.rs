@@ -761,7 +761,35 @@ impl Engine {
         self.respond_with(question, hints, &SCORING, min_confidence, explain)
     }
 
+    /// A message of several sentences that abstains as a whole is asked
+    /// again by its last sentence, which is where members put the question
+    /// after a sentence or two about themselves.
     fn respond_with(
+        &self,
+        question: &str,
+        hints: &Hints,
+        scoring: &'static Scoring,
+        min_confidence: f32,
+        explain: Explain,
+    ) -> Response {
+        let whole = self.respond_to(question, hints, scoring, min_confidence, explain);
+        if !whole.abstained || whole.gap.is_some() {
+            return whole;
+        }
+        let Some(last) = query::last_sentence(question) else {
+            return whole;
+        };
+        let part = self.respond_to(last, hints, scoring, min_confidence, explain);
+        if part.abstained {
+            return whole;
+        }
+        Response {
+            question: question.to_string(),
+            ..part
+        }
+    }
+
+    fn respond_to(
         &self,
         question: &str,
         hints: &Hints,

@@ -220,6 +220,31 @@ pub fn clip(question: &str) -> &str {
     }
 }
 
+/// The last sentence of a message of several, when it is long enough to
+/// ask something (four words or more); `None` for a single sentence.
+pub fn last_sentence(text: &str) -> Option<&str> {
+    let text = clip(text).trim_end();
+    let body = text.trim_end_matches(['.', '!', '?', ' ']);
+    // A full stop ends a sentence after a word, not inside "b.s." or after "vs".
+    let ends = |i: usize, c: char| match c {
+        '!' | '?' => true,
+        '.' => {
+            let word = body[..i].rsplit(char::is_whitespace).next().unwrap_or("");
+            word.chars().count() >= 2
+                && word.chars().all(char::is_alphanumeric)
+                && !matches!(word, "vs" | "eg" | "ie" | "etc" | "dr" | "st" | "jr" | "sr")
+        }
+        _ => false,
+    };
+    let start = body
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| ends(i, c) && body[i + 1..].starts_with(char::is_whitespace))
+        .map(|(i, _)| i + 1)?;
+    let last = text[start..].trim();
+    (last.split_whitespace().count() >= 4).then_some(last)
+}
+
 /// Splits the question into slots. Currency signs stand for pay ("entry level $$?").
 pub fn slots(analyzer: &mut TextAnalyzer, synonyms: &Synonyms, question: &str) -> Vec<Slot> {
     let mut text = clip(question).to_string();
@@ -284,5 +309,24 @@ pub fn slots(analyzer: &mut TextAnalyzer, synonyms: &Synonyms, question: &str) -
 fn push_unique(out: &mut Vec<Slot>, slot: Slot) {
     if !out.iter().any(|s| s.alts[0] == slot.alts[0]) {
         out.push(slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_sentence_of_a_message_of_several() {
+        let q = "i have chronic pain and can't commute much. can hit work be done from home?";
+        assert_eq!(last_sentence(q), Some("can hit work be done from home?"));
+        assert_eq!(
+            last_sentence("been a tech 5 yrs! is the rhia worth it for me. "),
+            Some("is the rhia worth it for me.")
+        );
+        // One sentence, a short last one, or a dot inside a word: none.
+        assert_eq!(last_sentence("can i wfh?"), None);
+        assert_eq!(last_sentence("i want to work in hit. any tips?"), None);
+        assert_eq!(last_sentence("is a b.s. in him worth it"), None);
     }
 }

@@ -187,3 +187,16 @@ fn a_question_far_in_meaning_from_every_entry_is_not_answered() {
     assert!(top.coverage > 0.9 && top.semantic < x.scoring.min_semantic);
     assert!(!k.ask("can i wfh").response.abstained);
 }
+
+/// A sentence or two about the member, then the question: when the whole
+/// message matches nothing well enough, its last sentence is asked alone.
+#[test]
+fn a_long_message_is_answered_by_its_last_sentence() {
+    let (k, _t) = shipped();
+    let context = "i have chronic pain and can't commute much.";
+    let question = "can hit work actually be done from home or is that a myth";
+    let r = k.ask(&format!("{context} {question}")).response;
+    let a = r.answer.expect("answered");
+    assert_eq!(Some(a.id), k.ask(question).response.answer.map(|a| a.id));
+    assert_eq!(r.question, format!("{context} {question}"));
+}
