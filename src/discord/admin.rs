@@ -133,7 +133,15 @@ async fn stats(h: &Handler) -> Result<Reply> {
         .map(|v| format!("👍 {} · 👎 {} · {}", v.up, v.down, title(&v.entry)))
         .collect();
     let live = &h.data.live;
-    let none = || "none yet".to_string();
+    // One line each, or "none yet", within a field's limit.
+    let lines = |l: &[String]| {
+        let text = if l.is_empty() {
+            "none yet".to_string()
+        } else {
+            l.join("\n")
+        };
+        format::clip(&text, format::EMBED_FIELD_VALUE)
+    };
     let embed = CreateEmbed::new()
         .title("FAQ usage")
         .description(format!(
@@ -144,30 +152,8 @@ async fn stats(h: &Handler) -> Result<Reply> {
             live.reloads_ok.load(Ordering::Relaxed),
             live.reloads_failed.load(Ordering::Relaxed),
         ))
-        .field(
-            "Most served entries",
-            format::clip(
-                &if top.is_empty() {
-                    none()
-                } else {
-                    top.join("\n")
-                },
-                format::EMBED_FIELD_VALUE,
-            ),
-            false,
-        )
-        .field(
-            "Feedback per entry",
-            format::clip(
-                &if votes.is_empty() {
-                    none()
-                } else {
-                    votes.join("\n")
-                },
-                format::EMBED_FIELD_VALUE,
-            ),
-            false,
-        );
+        .field("Most served entries", lines(&top), false)
+        .field("Feedback per entry", lines(&votes), false);
     Ok(Reply {
         embeds: vec![embed],
         ephemeral: true,

@@ -232,7 +232,7 @@ pub fn last_sentence(text: &str) -> Option<&str> {
             let word = body[..i].rsplit(char::is_whitespace).next().unwrap_or("");
             word.chars().count() >= 2
                 && word.chars().all(char::is_alphanumeric)
-                && !matches!(word, "vs" | "eg" | "ie" | "etc" | "dr" | "st" | "jr" | "sr")
+                && !super::snippet::ABBREVIATIONS.contains(&word.to_lowercase().as_str())
         }
         _ => false,
     };

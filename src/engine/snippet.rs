@@ -61,7 +61,8 @@ pub fn sentences(md: &str) -> Vec<String> {
         .collect()
 }
 
-const ABBREVIATIONS: &[&str] = &[
+/// Words a full stop follows without ending a sentence.
+pub(super) const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "u.s", "vs", "etc", "dr", "st", "approx", "inc", "jr", "sr",
 ];
 

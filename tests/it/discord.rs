@@ -165,6 +165,11 @@ fn button_ids(r: &Request) -> Vec<String> {
         .collect()
 }
 
+/// The custom id of a reply's first button whose id starts with `prefix`.
+fn button_id(r: &Request, prefix: &str) -> Option<String> {
+    button_ids(r).into_iter().find(|i| i.starts_with(prefix))
+}
+
 /// The vote button a vote update marks (style 1, "✓").
 fn marked_vote(r: &Request) -> Option<String> {
     r.body["data"]["components"]
@@ -390,10 +395,7 @@ async fn salary_autocomplete_and_embed_show_every_source() {
     assert_eq!(embed(&r)["title"], "Pay: HIT Technician");
     assert_no_mentions(&r);
     // Full titles are one click away, for the member who clicked.
-    let src = button_ids(&r)
-        .into_iter()
-        .find(|i| i.starts_with("src:"))
-        .unwrap();
+    let src = button_id(&r, "src:").unwrap();
     let s = bot.fake.callback(&bot.fake.click(&r, &src)).await;
     assert!(is_ephemeral(&s));
     let d = embed(&s)["description"].as_str().unwrap();
@@ -1658,10 +1660,7 @@ async fn salary_answers_show_medians_a_range_and_a_private_full_card_button() {
     );
     assert!(d.chars().count() < 600, "{d}");
     assert!(!d.contains("(national)"), "{d}");
-    let card = button_ids(&r)
-        .into_iter()
-        .find(|i| i.starts_with("pay:"))
-        .expect("a full-card button");
+    let card = button_id(&r, "pay:").expect("a full-card button");
     assert_eq!(card, "pay:hit-technician||");
     let full = bot.fake.callback(&bot.fake.click(&r, &card)).await;
     assert!(
@@ -1809,10 +1808,7 @@ async fn every_reply_kind_fits_discords_limits() {
         .callback(&f.command("ask", &[("question", "nurse practitioner salary")]))
         .await;
     replies.push(("abstain", abstain.clone()));
-    let share = button_ids(&abstain)
-        .into_iter()
-        .find(|i| i.starts_with("share:"))
-        .unwrap();
+    let share = button_id(&abstain, "share:").unwrap();
     replies.push(("shared", f.callback(&f.click(&abstain, &share)).await));
     replies.push((
         "cert",
@@ -1826,10 +1822,7 @@ async fn every_reply_kind_fits_discords_limits() {
         .callback(&f.command("salary", &[("role", "hit tech")]))
         .await;
     replies.push(("salary", salary.clone()));
-    let src = button_ids(&salary)
-        .into_iter()
-        .find(|i| i.starts_with("src:"))
-        .unwrap();
+    let src = button_id(&salary, "src:").unwrap();
     replies.push(("sources", f.callback(&f.click(&salary, &src)).await));
     replies.push((
         "unknown role",
