@@ -434,11 +434,12 @@ fn print_answer(asked: &Asked) {
         }
         let s = &x.scoring;
         println!(
-            "score = {}×coverage + {}×phrasing + {}×bm25 + {}×semantic + {} if an entry − {} if it lacks the fact asked for",
+            "score = {}×coverage + {}×phrasing + {}×bm25 + {}×semantic + {}×margin + {} if an entry − {} if it lacks the fact asked for",
             s.rank_coverage,
             s.rank_phrasing,
             s.rank_bm25,
             s.rank_semantic,
+            s.rank_semantic_margin,
             s.rank_entry,
             s.rank_missing_facts
         );

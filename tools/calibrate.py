@@ -12,7 +12,7 @@ Only fit on sets you may tune on; never on a blind set. Needs numpy and scikit-l
 import json, sys, itertools, random
 import numpy as np
 
-RANK = ["coverage", "phrasing", "bm25", "semantic"]
+RANK = ["coverage", "phrasing", "bm25", "semantic", "semantic_margin"]
 CONF = ["coverage", "phrasing", "semantic", "semantic_margin", "bm25", "worst_miss", "unknown"]
 
 
@@ -46,11 +46,12 @@ def recall(qs, w, eb, mp):
 
 def fit_rank(qs):
     best, best_r = None, -1
-    grid = [0.0, 0.1, 0.2, 0.3, 0.45, 0.6]
-    for cov, phr, bm, sem in itertools.product(grid, grid, [0.0, 0.05, 0.1, 0.15, 0.25], grid):
+    grid = [0.0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.7, 0.8]
+    for cov, phr, bm, sem, mar in itertools.product(
+            grid, grid, [0.0, 0.05, 0.1, 0.15, 0.25], grid, [0.0, 0.1, 0.2]):
         if cov + phr + sem == 0:
             continue
-        w = dict(coverage=cov, phrasing=phr, bm25=bm, semantic=sem)
+        w = dict(coverage=cov, phrasing=phr, bm25=bm, semantic=sem, semantic_margin=mar)
         for eb in [0.0, 0.03]:
             for mp in [0.0, 0.1, 0.3]:
                 r = recall(qs, w, eb, mp)

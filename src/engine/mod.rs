@@ -960,7 +960,7 @@ impl Engine {
                 };
                 Some(Candidate {
                     ord,
-                    score: q.scoring.rank(&f),
+                    score: 0.0,
                     confidence: 0.0,
                     features: f,
                 })
@@ -968,6 +968,7 @@ impl Engine {
             .collect();
         set_semantic_margins(&mut ranked);
         for c in &mut ranked {
+            c.score = q.scoring.rank(&c.features);
             c.confidence = q.scoring.confidence(&c.features);
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.ord.cmp(&b.ord)));
@@ -1285,8 +1286,6 @@ struct Surface {
     id: u32,
 }
 
-/// The set of a word's characters, folded onto 64 bits: a character of one
-/// word whose bit the other lacks is missing from it, and costs an edit.
 /// How far each candidate's meaning stands above the best of the others.
 fn set_semantic_margins(ranked: &mut [Candidate]) {
     let (mut first, mut second) = (f32::MIN, f32::MIN);
@@ -1305,6 +1304,8 @@ fn set_semantic_margins(ranked: &mut [Candidate]) {
     }
 }
 
+/// The set of a word's characters, folded onto 64 bits: a character of one
+/// word whose bit the other lacks is missing from it, and costs an edit.
 fn letters(word: impl Iterator<Item = char>) -> u64 {
     word.fold(0, |set, c| set | 1 << (c as u32 % 64))
 }

@@ -44,6 +44,8 @@ pub struct Scoring {
     pub rank_phrasing: f32,
     pub rank_bm25: f32,
     pub rank_semantic: f32,
+    /// For standing above the other candidates in meaning.
+    pub rank_semantic_margin: f32,
     pub rank_entry: f32,
     /// Subtracted when the document lacks the kind of fact asked for.
     pub rank_missing_facts: f32,
@@ -72,10 +74,11 @@ pub struct Scoring {
 
 pub const SCORING: Scoring = Scoring {
     embed: true,
-    rank_coverage: 0.3,
-    rank_phrasing: 0.2,
+    rank_coverage: 0.2,
+    rank_phrasing: 0.1,
     rank_bm25: 0.0,
-    rank_semantic: 0.45,
+    rank_semantic: 0.7,
+    rank_semantic_margin: 0.1,
     rank_entry: 0.0,
     rank_missing_facts: 0.0,
     conf_bias: -2.739,
@@ -102,6 +105,7 @@ pub const LEXICAL: Scoring = Scoring {
     rank_phrasing: 0.40,
     rank_bm25: 0.15,
     rank_semantic: 0.0,
+    rank_semantic_margin: 0.0,
     rank_entry: 0.03,
     rank_missing_facts: 0.0,
     conf_bias: -5.0,
@@ -125,6 +129,7 @@ impl Scoring {
             + self.rank_phrasing * f.phrasing
             + self.rank_bm25 * f.bm25
             + self.rank_semantic * f.semantic
+            + self.rank_semantic_margin * f.semantic_margin
             + if f.entry { self.rank_entry } else { 0.0 }
             - if f.facts_ok {
                 0.0

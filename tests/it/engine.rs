@@ -158,15 +158,15 @@ fn answers_cite_every_source_in_plain_text() {
 }
 
 /// The salary records name the role a pay question is about; its entry
-/// answers, not a neighbour sharing more of the question's words.
+/// answers, which words alone do not find.
 #[test]
 fn a_pay_question_naming_a_role_is_answered_by_that_roles_entry() {
     let (k, _t) = shipped();
     let q = "what do senior hit managers make";
-    assert_eq!(
+    assert_ne!(
         k.engine.ask(q).answer.map(|a| a.id).as_deref(),
-        Some("salary-senior-technician"),
-        "words alone pick the senior technician's pay"
+        Some("salary-hit-manager-director"),
+        "words alone do not find the manager's pay"
     );
     let a = k.ask(q).response.answer.unwrap();
     assert_eq!(a.id, "salary-hit-manager-director");
