@@ -761,9 +761,11 @@ impl Engine {
         self.respond_with(question, hints, &SCORING, min_confidence, explain)
     }
 
-    /// A message of several sentences that abstains as a whole is asked
-    /// again by its last sentence, which is where members put the question
-    /// after a sentence or two about themselves.
+    /// A message that abstains as a whole is asked again by its parts that
+    /// may ask the question alone ([`query::parts`]): the question after a
+    /// sentence or two about the member, a headline's question before its
+    /// tagline or its title before a subtitle. The first part answered
+    /// answers.
     fn respond_with(
         &self,
         question: &str,
@@ -776,17 +778,14 @@ impl Engine {
         if !whole.abstained || whole.gap.is_some() {
             return whole;
         }
-        let Some(last) = query::last_sentence(question) else {
-            return whole;
-        };
-        let part = self.respond_to(last, hints, scoring, min_confidence, explain);
-        if part.abstained {
-            return whole;
-        }
-        Response {
-            question: question.to_string(),
-            ..part
-        }
+        query::parts(question)
+            .into_iter()
+            .map(|part| self.respond_to(part, hints, scoring, min_confidence, explain))
+            .find(|part| !part.abstained)
+            .map_or(whole, |part| Response {
+                question: question.to_string(),
+                ..part
+            })
     }
 
     fn respond_to(

@@ -220,29 +220,71 @@ pub fn clip(question: &str) -> &str {
     }
 }
 
-/// The last sentence of a message of several, when it is long enough to
-/// ask something (four words or more); `None` for a single sentence.
-pub fn last_sentence(text: &str) -> Option<&str> {
-    let text = clip(text).trim_end();
-    let body = text.trim_end_matches(['.', '!', '?', ' ']);
-    // A full stop ends a sentence after a word, not inside "b.s." or after "vs".
-    let ends = |i: usize, c: char| match c {
+/// The parts of a message of several sentences, or of a headline with a
+/// subtitle, that may ask its question alone, in the order to try them:
+/// its questions from the last (members put the question after a sentence
+/// about themselves; headlines put it before a tagline), then its last
+/// sentence, then a headline's title before its colon or dash ("RHIT
+/// Meaning: The Acronym Spelled Out"). Questions of three words or more,
+/// other parts of four; none for a single sentence without a subtitle.
+pub fn parts(text: &str) -> Vec<&str> {
+    let text = clip(text).trim();
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let next = &text[i + c.len_utf8()..];
+        if ends_sentence(text, i, c) && (next.is_empty() || next.starts_with(char::is_whitespace))
+        {
+            sentences.push(text[start..i + c.len_utf8()].trim());
+            start = i + c.len_utf8();
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        sentences.push(rest);
+    }
+    let words = |s: &str| s.split_whitespace().count();
+    let mut out: Vec<&str> = Vec::new();
+    if sentences.len() > 1 {
+        out.extend(
+            sentences
+                .iter()
+                .rev()
+                .filter(|s| s.ends_with('?') && words(s) >= 3),
+        );
+        let last = sentences[sentences.len() - 1];
+        if words(last) >= 4 && !out.contains(&last) {
+            out.push(last);
+        }
+    }
+    let title = [": ", " — ", " – ", " - "]
+        .iter()
+        .filter_map(|sep| text.find(sep))
+        .min()
+        .map(|at| text[..at].trim());
+    if let Some(title) = title
+        && words(title) >= 2
+        && !out.contains(&title)
+    {
+        out.push(title);
+    }
+    out
+}
+
+/// Whether the character at `i` ends a sentence: `!` or `?`, or a full stop
+/// after a word of two letters or more that is not an abbreviation (not the
+/// dots of "b.s." nor the one after "vs").
+fn ends_sentence(text: &str, i: usize, c: char) -> bool {
+    match c {
         '!' | '?' => true,
         '.' => {
-            let word = body[..i].rsplit(char::is_whitespace).next().unwrap_or("");
+            let word = text[..i].rsplit(char::is_whitespace).next().unwrap_or("");
             word.chars().count() >= 2
                 && word.chars().all(char::is_alphanumeric)
                 && !super::snippet::ABBREVIATIONS.contains(&word.to_lowercase().as_str())
         }
         _ => false,
-    };
-    let start = body
-        .char_indices()
-        .rev()
-        .find(|&(i, c)| ends(i, c) && body[i + 1..].starts_with(char::is_whitespace))
-        .map(|(i, _)| i + 1)?;
-    let last = text[start..].trim();
-    (last.split_whitespace().count() >= 4).then_some(last)
+    }
 }
 
 /// Splits the question into slots. Currency signs stand for pay ("entry level $$?").
@@ -317,16 +359,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_last_sentence_of_a_message_of_several() {
+    fn the_parts_of_a_message_that_may_ask_its_question_alone() {
         let q = "i have chronic pain and can't commute much. can hit work be done from home?";
-        assert_eq!(last_sentence(q), Some("can hit work be done from home?"));
+        assert_eq!(parts(q), ["can hit work be done from home?"]);
         assert_eq!(
-            last_sentence("been a tech 5 yrs! is the rhia worth it for me. "),
-            Some("is the rhia worth it for me.")
+            parts("been a tech 5 yrs! is the rhia worth it for me. "),
+            ["is the rhia worth it for me."]
+        );
+        // A headline's question before its tagline, then the tagline.
+        assert_eq!(
+            parts("What Exactly Is Healthcare IT? A 30,000-Foot View Of It"),
+            ["What Exactly Is Healthcare IT?", "A 30,000-Foot View Of It"]
+        );
+        // Questions last to first.
+        assert_eq!(
+            parts("Who are they? What do they do? And why do they matter?"),
+            ["And why do they matter?", "What do they do?", "Who are they?"]
+        );
+        // A title before its subtitle.
+        assert_eq!(
+            parts("RHIT Meaning: The Acronym Spelled Out"),
+            ["RHIT Meaning"]
+        );
+        assert_eq!(
+            parts("Epic vs. Cerner — A Nurse's Honest Comparison"),
+            ["Epic vs. Cerner"]
         );
         // One sentence, a short last one, or a dot inside a word: none.
-        assert_eq!(last_sentence("can i wfh?"), None);
-        assert_eq!(last_sentence("i want to work in hit. any tips?"), None);
-        assert_eq!(last_sentence("is a b.s. in him worth it"), None);
+        assert!(parts("can i wfh?").is_empty());
+        assert!(parts("i want to work in hit. any tips?").is_empty());
+        assert!(parts("is a b.s. in him worth it").is_empty());
     }
 }
