@@ -88,6 +88,12 @@ impl Embedder {
         })
     }
 
+    /// Whether `word` (lowercase) is a whole word of the model's
+    /// vocabulary: an English word or a common name, not a typo.
+    pub fn is_word(&self, word: &str) -> bool {
+        self.vocab.contains_key(word)
+    }
+
     pub fn dims(&self) -> usize {
         self.dims
     }

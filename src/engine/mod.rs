@@ -572,7 +572,8 @@ impl Engine {
         best.map(|(_, _, t)| t.clone())
     }
 
-    /// Analyse the question into weighted slots, correcting unknown words.
+    /// Analyse the question into weighted slots, correcting unknown words
+    /// that are not English words ("hosptial", not "blocking").
     fn analyse(&self, question: &str) -> Vec<Slot> {
         let mut analyzer = self.analyzer.clone();
         let mut slots = query::slots(&mut analyzer, &self.synonyms, question);
@@ -583,6 +584,7 @@ impl Engine {
             if !s.alts.iter().any(known)
                 && s.alts.len() == 1
                 && s.alts[0].len() == 1
+                && !Embedder::shipped().is_word(&s.surface)
                 && let Some(fix) = self.correct(&s.surface)
             {
                 s.corrected = Some(fix.clone());

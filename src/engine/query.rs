@@ -233,8 +233,7 @@ pub fn parts(text: &str) -> Vec<&str> {
     let mut start = 0;
     for (i, c) in text.char_indices() {
         let next = &text[i + c.len_utf8()..];
-        if ends_sentence(text, i, c) && (next.is_empty() || next.starts_with(char::is_whitespace))
-        {
+        if ends_sentence(text, i, c) && (next.is_empty() || next.starts_with(char::is_whitespace)) {
             sentences.push(text[start..i + c.len_utf8()].trim());
             start = i + c.len_utf8();
         }
@@ -374,7 +373,11 @@ mod tests {
         // Questions last to first.
         assert_eq!(
             parts("Who are they? What do they do? And why do they matter?"),
-            ["And why do they matter?", "What do they do?", "Who are they?"]
+            [
+                "And why do they matter?",
+                "What do they do?",
+                "Who are they?"
+            ]
         );
         // A title before its subtitle.
         assert_eq!(

@@ -78,6 +78,21 @@ fn typos_in_long_words_still_match_but_never_outrank_a_real_match() {
     assert!(right >= typo, "{right} < {typo}");
 }
 
+/// A word the knowledge base lacks but English has is what the member
+/// asks about, not a misspelling of a neighbour ("blocking" is not "look").
+#[test]
+fn english_words_are_not_taken_for_typos() {
+    let (k, _t) = shipped();
+    let x = k
+        .ask_explained("what is information blocking")
+        .response
+        .explain
+        .unwrap();
+    assert!(x.slots.iter().all(|s| !s.contains("typo")), "{:?}", x.slots);
+    let x = k.ask_explained("hosptial jobs").response.explain.unwrap();
+    assert!(x.slots[0].contains("typo for hospit"), "{:?}", x.slots);
+}
+
 #[test]
 fn unanswerable_questions_abstain_with_related_suggestions() {
     let (k, _t) = knowledge();
