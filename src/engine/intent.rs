@@ -75,6 +75,23 @@ const COST: &[&str] = &[
     "afford",
     "affordable",
 ];
+/// Places a cost word may describe ("a cheap state"): the cost of living.
+const PLACES: &[&str] = &[
+    "state",
+    "states",
+    "city",
+    "cities",
+    "area",
+    "areas",
+    "place",
+    "places",
+    "country",
+    "countries",
+    "region",
+    "regions",
+    "town",
+    "towns",
+];
 /// Words that ask for a price when asked as one: "how much does it cost",
 /// "what's the cost" (not "cut costs").
 const COST_ASKED: &[&str] = &["cost", "costs"];
@@ -120,7 +137,11 @@ pub fn want(question: &str) -> Option<Want> {
                 .take(5)
                 .any(|w| COST_ASKED.contains(w))
     });
-    if has(COST) || (has(COST_ASKED) && (how_much || what_cost)) {
+    // "a cheap state", "expensive cities": the cost of living, not a price.
+    let priced = words.iter().enumerate().any(|(i, w)| {
+        COST.contains(w) && !matches!(words.get(i + 1), Some(w) if PLACES.contains(w))
+    });
+    if priced || (has(COST_ASKED) && (how_much || what_cost)) {
         return Some(Want::Cost);
     }
     let growth = has(&["grow", "growing", "growth"]);
@@ -150,9 +171,10 @@ pub fn want(question: &str) -> Option<Want> {
 /// ("does the rhit raise pay", "do remote jobs pay less"), which the
 /// guides answer in words.
 fn asks_pay(words: &[&str], how_much: bool) -> bool {
-    let pay_word = words.iter().enumerate().any(|(i, w)| {
-        PAY.contains(w) && !matches!(words.get(i + 1), Some(&("for" | "by" | "off")))
-    });
+    let pay_word = words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| PAY.contains(w) && !pay_word_means_else(words, i));
     let makes = words.iter().enumerate().any(|(i, w)| {
         matches!(*w, "make" | "makes" | "making") && (how_much || what_do_make(words, i))
     });
@@ -190,6 +212,29 @@ fn asks_pay(words: &[&str], how_much: bool) -> bool {
     ];
     let yes_no = words.first().is_some_and(|w| YES_NO.contains(w));
     !yes_no && !words.iter().any(|w| COMPARED.contains(w))
+}
+
+/// Whether the pay word at `i` is about something else: who pays for or
+/// by ("pay for ceus", "paid by the employer", "pay off"), "comp sci",
+/// or earning a credential or while learning ("earn the rhit", "earn
+/// while you learn"; not "earn a year").
+fn pay_word_means_else(words: &[&str], i: usize) -> bool {
+    let next = words.get(i + 1).copied();
+    match words[i] {
+        "comp" => matches!(next, Some("sci" | "science")),
+        "earn" | "earns" | "earning" => match next {
+            Some("a") => !matches!(
+                words.get(i + 2),
+                Some(&("year" | "month" | "week" | "hour"))
+            ),
+            Some(w) => matches!(
+                w,
+                "while" | "an" | "the" | "my" | "your" | "their" | "his" | "her" | "it"
+            ),
+            None => false,
+        },
+        _ => matches!(next, Some("for" | "by" | "off")),
+    }
 }
 
 /// "what do managers make", "what does a tech make a year": "make" at
@@ -327,6 +372,14 @@ mod tests {
             ("what does it take to make it in hit", None),
             ("what do i need to make the switch", None),
             ("what do you make of remote work", None),
+            ("no comp sci background, can i still get in", None),
+            ("hit comp for seniors?", Some(Want::Pay)),
+            ("can i work remote from a cheap state", None),
+            ("cheapest rhit program?", Some(Want::Cost)),
+            ("are there earn while you learn programs", None),
+            ("how do i earn the rhit", None),
+            ("how much can i earn a year as a coder", Some(Want::Pay)),
+            ("earning potential of hit techs", Some(Want::Pay)),
         ];
         for (q, w) in cases {
             assert_eq!(want(q), w, "{q}");
