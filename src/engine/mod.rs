@@ -43,6 +43,9 @@ use query::{Slot, Synonyms};
 use rank::{Candidate, Verdict};
 pub use rank::{Features, LEXICAL, SCORING, Scoring};
 
+/// The most parts of a message asked again when it abstains as a whole.
+const MAX_PARTS: usize = 3;
+
 /// Entries with this tag say what the guides do not cover.
 pub const NOT_COVERED_TAG: &str = "not-covered";
 /// How many BM25 candidates are re-ranked.
@@ -119,6 +122,7 @@ struct Phrasing {
 
 /// The answer shown to a member.
 #[derive(Debug, Clone, Serialize)]
+
 pub struct Answer {
     pub id: String,
     pub title: String,
@@ -767,7 +771,8 @@ impl Engine {
     /// may ask the question alone ([`query::parts`]): the question after a
     /// sentence or two about the member, a headline's question before its
     /// tagline or its title before a subtitle. The first part answered
-    /// answers.
+    /// answers; at most [`MAX_PARTS`] are tried, so a long message costs at
+    /// most that many more lookups.
     fn respond_with(
         &self,
         question: &str,
@@ -782,6 +787,7 @@ impl Engine {
         }
         query::parts(question)
             .into_iter()
+            .take(MAX_PARTS)
             .map(|part| self.respond_to(part, hints, scoring, min_confidence, explain))
             .find(|part| !part.abstained)
             .map_or(whole, |part| Response {
