@@ -122,7 +122,6 @@ struct Phrasing {
 
 /// The answer shown to a member.
 #[derive(Debug, Clone, Serialize)]
-
 pub struct Answer {
     pub id: String,
     pub title: String,

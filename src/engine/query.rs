@@ -225,8 +225,9 @@ pub fn clip(question: &str) -> &str {
 /// its questions from the last (members put the question after a sentence
 /// about themselves; headlines put it before a tagline), then its last
 /// sentence, then a headline's title before its colon or dash ("RHIT
-/// Meaning: The Acronym Spelled Out"). Questions of three words or more,
-/// other parts of four; none for a single sentence without a subtitle.
+/// Meaning: The Acronym Spelled Out"). A question counts from three
+/// words, a last sentence from four, a title from two; a single sentence
+/// without a subtitle has no parts.
 pub fn parts(text: &str) -> Vec<&str> {
     let text = clip(text).trim();
     let mut sentences = Vec::new();
