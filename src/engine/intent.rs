@@ -159,7 +159,7 @@ pub fn want(question: &str) -> Option<Want> {
     if after("how", &["many"]) {
         return Some(Want::Count);
     }
-    if has(&["percent", "percentage", "rate"]) {
+    if has(&["percent", "percentage"]) || (has(&["rate"]) && !wage_rate(&words)) {
         return Some(Want::Rate);
     }
     None
@@ -182,7 +182,7 @@ fn asks_pay(words: &[&str], how_much: bool) -> bool {
     let dollars = words
         .iter()
         .any(|w| w.len() > 1 && w.bytes().all(|b| b == b'$'));
-    if !(pay_word || makes || dollars) {
+    if !(pay_word || makes || dollars || wage_rate(words)) {
         return false;
     }
     if how_much {
@@ -212,6 +212,13 @@ fn asks_pay(words: &[&str], how_much: bool) -> bool {
     ];
     let yes_no = words.first().is_some_and(|w| YES_NO.contains(w));
     !yes_no && !words.iter().any(|w| COMPARED.contains(w))
+}
+
+/// "the going rate", "hourly rates": a wage, not a percentage.
+fn wage_rate(words: &[&str]) -> bool {
+    words.windows(2).any(|p| {
+        matches!(p[0], "going" | "hourly" | "daily" | "day") && matches!(p[1], "rate" | "rates")
+    })
 }
 
 /// Whether the pay word at `i` is about something else: who pays for or
@@ -380,6 +387,12 @@ mod tests {
             ("how do i earn the rhit", None),
             ("how much can i earn a year as a coder", Some(Want::Pay)),
             ("earning potential of hit techs", Some(Want::Pay)),
+            (
+                "whats the going rate for rhit techs in australia",
+                Some(Want::Pay),
+            ),
+            ("is the going rate higher in perth", None),
+            ("what's the rhit pass rate", Some(Want::Rate)),
         ];
         for (q, w) in cases {
             assert_eq!(want(q), w, "{q}");

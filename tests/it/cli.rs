@@ -664,12 +664,13 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("questions", "offtopic", "0.95", "0.95"),
         ("holdout", "holdout-offtopic", "0.93", "0.95"),
         ("holdout2", "holdout2-offtopic", "0.95", "0.76"),
-        ("holdout3", "holdout3-offtopic", "0.83", "0.85"),
+        ("holdout3", "holdout3-offtopic", "0.85", "0.85"),
         ("holdout4", "holdout4-offtopic", "0.85", "0.90"),
-        ("tune", "tune-offtopic", "0.70", "0.88"),
+        ("tune", "tune-offtopic", "0.72", "0.88"),
         ("tune2-chat", "tune2-offtopic", "0.94", "0.93"),
         ("tune2-headline", "tune2-offtopic", "0.97", "0.93"),
         ("tune3-real", "tune3-uncovered", "0.85", "0.93"),
+        ("tune4-chat", "tune4-offtopic", "0.95", "0.95"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
