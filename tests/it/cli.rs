@@ -674,12 +674,12 @@ fn answer_quality_stays_above_the_recorded_floor() {
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
-        ("blind-chat", "blind-chat-offtopic", "0.78", "0.90"),
-        ("blind-real", "blind-real-uncovered", "0.73", "0.77"),
-        ("blind2-chat", "blind2-chat-offtopic", "0.57", "0.83"),
+        ("blind-chat", "blind-chat-offtopic", "0.85", "0.88"),
+        ("blind-real", "blind-real-uncovered", "0.72", "0.77"),
+        ("blind2-chat", "blind2-chat-offtopic", "0.63", "0.93"),
         ("blind2-real", "blind2-real-uncovered", "0.47", "0.75"),
         ("blind3-chat", "blind3-chat-offtopic", "0.71", "0.87"),
-        ("blind3-real", "blind3-real-uncovered", "0.43", "0.75"),
+        ("blind3-real", "blind3-real-uncovered", "0.41", "0.75"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
