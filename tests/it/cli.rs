@@ -680,6 +680,7 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("blind2-real", "blind2-real-uncovered", "0.47", "0.75"),
         ("blind3-chat", "blind3-chat-offtopic", "0.71", "0.87"),
         ("blind3-real", "blind3-real-uncovered", "0.41", "0.75"),
+        ("blind4-chat", "blind4-chat-offtopic", "0.64", "0.83"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
