@@ -820,7 +820,7 @@ impl Engine {
         let hinted = self.apply(hints, &q, &mut ranked);
         if explain == Explain::Yes {
             let mut x = self.explain(&q, &ranked);
-            x.hinted = hinted.then(|| hints.pay_entry.unwrap_or_default().to_string());
+            x.hinted = hinted.map(str::to_string);
             resp.explain = Some(x);
         }
         let Some(top) = ranked.first() else {
@@ -985,24 +985,24 @@ impl Engine {
     /// the candidate it displaces: the salary records recognised the role
     /// the question names, which words alone rank less surely ("senior
     /// HIT managers" is not the senior technician's pay).
-    /// Whether it did.
-    fn apply(&self, hints: &Hints, q: &Question, ranked: &mut [Candidate]) -> bool {
-        let Some(entry) = hints.pay_entry else {
-            return false;
-        };
+    /// The entry it put first, if it did.
+    fn apply<'h>(
+        &self,
+        hints: &Hints<'h>,
+        q: &Question,
+        ranked: &mut [Candidate],
+    ) -> Option<&'h str> {
+        let entry = hints.pay_entry?;
         if q.want != Some(Want::Pay) {
-            return false;
+            return None;
         }
-        let Some(at) = ranked
+        let at = ranked
             .iter()
-            .position(|c| self.docs[c.ord as usize].id == entry)
-        else {
-            return false;
-        };
+            .position(|c| self.docs[c.ord as usize].id == entry)?;
         let top = ranked[0].confidence;
         ranked[..=at].rotate_right(1);
         ranked[0].confidence = ranked[0].confidence.max(top);
-        true
+        Some(entry)
     }
 
     /// How close in meaning the question is to the closest way `d` states
