@@ -1041,24 +1041,17 @@ impl Engine {
     /// The answer shown for `c`: its best sentences for the question.
     fn answer(&self, searcher: &Searcher, q: &Question, c: &Candidate) -> Answer {
         let d = &self.docs[c.ord as usize];
-        let stems: Vec<&str> = q
-            .slot_terms
+        // Each stem of the question with its slot's weight.
+        let stems: Vec<(&str, f32)> = q
+            .slots
             .iter()
-            .flatten()
-            .flatten()
-            .map(|&t| self.terms[t as usize].0.as_str())
+            .zip(&q.slot_terms)
+            .flat_map(|(s, alts)| {
+                alts.iter()
+                    .flatten()
+                    .map(move |&t| (self.terms[t as usize].0.as_str(), s.weight))
+            })
             .collect();
-        let weight_of = |stem: &str| {
-            q.slots
-                .iter()
-                .zip(&q.slot_terms)
-                .find(|(_, alts)| {
-                    alts.iter()
-                        .flatten()
-                        .any(|&t| self.terms[t as usize].0 == stem)
-                })
-                .map_or(0.0, |(s, _)| s.weight)
-        };
         let snippet = snippet::best(
             &mut self.words.clone(),
             &self.stems,
@@ -1066,7 +1059,7 @@ impl Engine {
             d.kind == DocKind::Entry,
             q.want,
             &stems,
-            weight_of,
+            q.embedding.as_deref(),
         );
         Answer {
             id: d.id.clone(),

@@ -9,6 +9,14 @@ use super::query::Stems;
 /// Snippets stop growing past this many characters.
 const BUDGET: usize = 420;
 
+/// A sentence whose embedding is closer to the question's than this cosine
+/// counts as holding some of the question's weight even where it shares no
+/// word with it ("onsite" and "physical access"): [`SEMANTIC_WEIGHT`] times
+/// the heaviest word's weight per unit of cosine above the floor. Chosen on
+/// the tuning sets as they stood before their content passes (EVAL.md).
+const SEMANTIC_FLOOR: f32 = 0.5;
+const SEMANTIC_WEIGHT: f32 = 8.0;
+
 /// Markdown to plain sentences, as pulldown-cmark reads it: paragraphs,
 /// headings, list items, code blocks and table rows (cells joined by
 /// " — ") become units; emphasis, code ticks and link syntax go, their
@@ -109,25 +117,27 @@ fn split_sentences(text: &str) -> Vec<String> {
 /// the direct answer and always leads; then the sentences holding the most
 /// question weight, in document order, within [`BUDGET`]. A sentence holding
 /// the kind of fact the question asks for (`want`: a figure, a time frame)
-/// counts as holding the question's heaviest word once more. `words` and
-/// `known` analyse the text as the index does (see [`Stems`]).
+/// counts as holding the question's heaviest word once more, and one close
+/// in meaning to the question (`embedding`) gets a share of it too.
+/// `stems` are the question's stems with their weights; `words` and `known`
+/// analyse the text as the index does (see [`Stems`]).
 pub fn best(
     words: &mut TextAnalyzer,
     known: &Stems,
     body: &str,
     is_entry: bool,
     want: Option<Want>,
-    stems: &[&str],
-    weight_of: impl Fn(&str) -> f32,
+    stems: &[(&str, f32)],
+    embedding: Option<&[f32]>,
 ) -> String {
     let sents = sentences(body);
     if sents.is_empty() {
         return String::new();
     }
     // Per sentence: the weight of the distinct stems matched.
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<(&str, f32)> = Vec::new();
     let mut stem = String::new();
-    let heaviest = stems.iter().map(|s| weight_of(s)).fold(0.0, f32::max);
+    let heaviest = stems.iter().map(|&(_, w)| w).fold(0.0, f32::max);
     let scores: Vec<f32> = sents
         .iter()
         .map(|s| {
@@ -135,7 +145,7 @@ pub fn best(
             let mut ts = words.token_stream(s);
             while ts.advance() {
                 known.stem_into(&ts.token().text, &mut stem);
-                if let Some(&stem) = stems.iter().find(|q| **q == stem)
+                if let Some(&stem) = stems.iter().find(|(q, _)| *q == stem)
                     && !seen.contains(&stem)
                 {
                     seen.push(stem);
@@ -144,9 +154,14 @@ pub fn best(
             // Summed in one order whatever the sentence's word order, so
             // sentences matching the same stems tie exactly and the earlier
             // one wins, instead of float rounding picking one.
-            seen.sort_unstable();
+            seen.sort_unstable_by(|a, b| a.0.cmp(b.0));
             let fact = want.is_some_and(|w| w.answered_by(intent::facts(s)));
-            seen.iter().map(|s| weight_of(s)).sum::<f32>() + if fact { heaviest } else { 0.0 }
+            let sem = embedding.map_or(0.0, |e| {
+                let v = crate::embed::Embedder::shipped().embed(s);
+                let cos: f32 = v.iter().zip(e).map(|(a, b)| a * b).sum();
+                (cos - SEMANTIC_FLOOR).max(0.0) * SEMANTIC_WEIGHT * heaviest
+            });
+            seen.iter().map(|&(_, w)| w).sum::<f32>() + if fact { heaviest } else { 0.0 } + sem
         })
         .collect();
     let mut order: Vec<usize> = (0..sents.len()).collect();
@@ -217,8 +232,8 @@ mod tests {
             body,
             true,
             None,
-            &["sql"],
-            |_| 1.0,
+            &[("sql", 1.0)],
+            None,
         );
         assert_eq!(
             s,
@@ -233,15 +248,14 @@ mod tests {
         // Summed in match order, 1 + tiny + tiny and tiny + tiny + 1 differ
         // in the last bit of an f32; they must not.
         let body = format!("Alpha beta gamma {filler}here. Gamma alpha beta {filler}there.");
-        let weight = |s: &str| if s == "gamma" { 1.0 } else { 6e-8 };
         let s = best(
             &mut a,
             &Stems::default(),
             &body,
             false,
             None,
-            &["alpha", "beta", "gamma"],
-            weight,
+            &[("alpha", 6e-8), ("beta", 6e-8), ("gamma", 1.0)],
+            None,
         );
         assert!(s.starts_with("Alpha beta gamma"), "{s}");
         assert!(!s.contains("there."), "{s}");
@@ -257,10 +271,38 @@ mod tests {
             body,
             false,
             None,
-            &["top", "10"],
-            |_| 1.0,
+            &[("top", 1.0), ("10", 1.0)],
+            None,
         );
         assert!(s.starts_with("The top 10 percent earn over $78,000"), "{s}");
+    }
+
+    #[test]
+    fn the_sentence_closest_in_meaning_leads_among_equal_word_matches() {
+        let mut a = crate::index::words_analyzer();
+        // Long enough together that only one of the two fits the budget.
+        let body = "Most employers post their openings on their own web site, and many of them \
+                    also list the same openings on the large national job boards, on regional \
+                    health system career pages, in professional newsletters, through staffing \
+                    agencies, on hospital notice boards and in the alumni groups of nearby \
+                    colleges, and at local college career fairs each spring and autumn. \
+                    Some roles, such as implementation, have to be done on site at the hospital.";
+        let question = crate::embed::Embedder::shipped().embed("which roles have to be on site");
+        // Only "site" counts as a word match here, and both sentences hold it.
+        let mut pick = |embedding: Option<&[f32]>| {
+            best(
+                &mut a,
+                &Stems::default(),
+                body,
+                false,
+                None,
+                &[("site", 1.0)],
+                embedding,
+            )
+        };
+        let (plain, close) = (pick(None), pick(Some(question.as_slice())));
+        assert!(plain.starts_with("Most employers"));
+        assert!(close.starts_with("Some roles"));
     }
 
     #[test]
