@@ -374,6 +374,17 @@ fn ask_json_says_what_the_guides_leave_out_instead_of_answering_a_neighbour() {
     );
     // An answer carries no gap.
     assert!(ask("can i work from home").get("gap").is_none());
+    // A close runner-up that holds the figure answers instead: the top
+    // candidate here is the first-job entry, which gives no pay.
+    let v = ask("entry level hit tech $$? like first job out of school");
+    assert_eq!(v["abstained"], false, "{v}");
+    assert_eq!(v["answer"]["id"], "salary-entry-level", "{v}");
+    assert!(v.get("gap").is_none(), "{v}");
+    let related = v["related"].as_array().unwrap();
+    assert!(
+        related.iter().all(|r| r["id"] != "salary-entry-level"),
+        "{v}"
+    );
 }
 
 #[test]
