@@ -46,6 +46,7 @@ const FILLER: &[&str] = &[
     "gonna", "gotta", "wanna", "kinda", "sorta", "lemme", "gimme", "dunno", "ima", "tryna", "bout",
     "abt", "thinkin", "tbh", "ngl", "idk", "imo", "imho", "btw", "omg", "lmao", "haha", "fr",
     "obv", "yeah", "yep", "yup", "nah", "nope", "hmm", "um", "uh", "oh", "ah", "bro", "dude",
+    "wtf", "heck", "hell", "damn", "freaking", "frickin", "fricking",
     "folks", "pls", "honestly", "literally", "basically", "seriously", "realistically", "probably",
     "maybe", "perhaps", "definitely", "totally", "pretty", "quite", "rather", "super", "lately",
     "recently", "currently", "already", "now", "today", "yet", "ever", "never", "always", "often",

@@ -39,6 +39,7 @@ fn chat_filler_around_a_question_neither_hides_the_answer_nor_answers_off_topic(
     for q in [
         "honestly tho can i wfh? never heard of anyone doing it",
         "ok so can u wfh n stuff, or nah",
+        "wtf can u wfh or what the heck",
     ] {
         assert_eq!(top(&k, q).as_deref(), Some("remote-work"), "{q}");
     }
