@@ -680,8 +680,9 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("tune", "tune-offtopic", "0.72", "0.88"),
         ("tune2-chat", "tune2-offtopic", "0.94", "0.93"),
         ("tune2-headline", "tune2-offtopic", "0.97", "0.93"),
-        ("tune3-real", "tune3-uncovered", "0.85", "0.93"),
+        ("tune3-real", "tune3-uncovered", "0.85", "0.90"),
         ("tune4-chat", "tune4-offtopic", "0.95", "0.95"),
+        ("tune5-real", "tune5-uncovered", "0.82", "0.92"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
