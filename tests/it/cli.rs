@@ -684,6 +684,7 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("tune4-chat", "tune4-offtopic", "0.95", "0.95"),
         ("tune5-real", "tune5-uncovered", "0.82", "0.92"),
         ("tune6-real", "tune6-uncovered", "0.90", "0.80"),
+        ("tune7-real", "tune7-uncovered", "0.78", "0.87"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
