@@ -689,17 +689,14 @@ fn answer_quality_stays_above_the_recorded_floor() {
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
         ("blind-chat", "blind-chat-offtopic", "0.85", "0.88"),
-        // 0.743 at the start of the fourth round, 0.700 at its end: the
-        // round's engine changes cost it two questions and its content one
-        // (EVAL.md); it was not tuned on.
-        ("blind-real", "blind-real-uncovered", "0.68", "0.75"),
+        ("blind-real", "blind-real-uncovered", "0.72", "0.77"),
         ("blind2-chat", "blind2-chat-offtopic", "0.63", "0.93"),
         ("blind2-real", "blind2-real-uncovered", "0.47", "0.75"),
         ("blind3-chat", "blind3-chat-offtopic", "0.71", "0.87"),
         ("blind3-real", "blind3-real-uncovered", "0.41", "0.75"),
         ("blind4-chat", "blind4-chat-offtopic", "0.64", "0.83"),
         ("blind5-chat", "blind5-chat-offtopic", "0.70", "0.90"),
-        ("blind5-real", "blind5-real-uncovered", "0.67", "0.60"),
+        ("blind5-real", "blind5-real-uncovered", "0.67", "0.70"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
