@@ -304,8 +304,9 @@ fn cross_check(c: &Corpus, dir: &Path, diags: &mut Diagnostics) {
     };
     let mut ids: HashMap<&str, &Entry> = HashMap::new();
     // Keyed by a hash of the normalised alias, not the alias itself: at
-    // 100x the corpus the copies held ~40 MB at the peak of loading. Two
-    // different aliases sharing a 64-bit hash would only cost a warning.
+    // 100x the corpus the copies held ~15 MiB at the peak of loading. Two
+    // different aliases sharing a 64-bit hash would at worst miss one
+    // warning (a hit compares the texts).
     let mut aliases: HashMap<u64, (&Entry, &str)> = HashMap::new();
     let key = |norm: &str| {
         use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
