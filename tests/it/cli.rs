@@ -685,6 +685,8 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("tune5-real", "tune5-uncovered", "0.82", "0.92"),
         ("tune6-real", "tune6-uncovered", "0.90", "0.80"),
         ("tune7-real", "tune7-uncovered", "0.78", "0.87"),
+        ("tune8-real", "tune8-uncovered", "0.78", "0.85"),
+        ("tune9-real", "tune9-uncovered", "0.70", "0.73"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
@@ -696,7 +698,9 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("blind3-real", "blind3-real-uncovered", "0.41", "0.75"),
         ("blind4-chat", "blind4-chat-offtopic", "0.64", "0.83"),
         ("blind5-chat", "blind5-chat-offtopic", "0.70", "0.90"),
-        ("blind5-real", "blind5-real-uncovered", "0.67", "0.70"),
+        ("blind5-real", "blind5-real-uncovered", "0.63", "0.70"),
+        ("blind6-chat", "blind6-chat-offtopic", "0.78", "0.93"),
+        ("blind6-real", "blind6-real-uncovered", "0.63", "0.65"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
