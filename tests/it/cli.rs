@@ -687,6 +687,7 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("tune7-real", "tune7-uncovered", "0.93", "0.93"),
         ("tune8-real", "tune8-uncovered", "0.78", "0.85"),
         ("tune9-real", "tune9-uncovered", "0.70", "0.73"),
+        ("tune10-chat", "tune10-offtopic", "0.68", "0.93"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
@@ -694,13 +695,15 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("blind-real", "blind-real-uncovered", "0.73", "0.80"),
         ("blind2-chat", "blind2-chat-offtopic", "0.63", "0.93"),
         ("blind2-real", "blind2-real-uncovered", "0.55", "0.83"),
-        ("blind3-chat", "blind3-chat-offtopic", "0.71", "0.87"),
+        ("blind3-chat", "blind3-chat-offtopic", "0.71", "0.83"),
         ("blind3-real", "blind3-real-uncovered", "0.41", "0.75"),
         ("blind4-chat", "blind4-chat-offtopic", "0.64", "0.83"),
         ("blind5-chat", "blind5-chat-offtopic", "0.70", "0.90"),
         ("blind5-real", "blind5-real-uncovered", "0.63", "0.70"),
         ("blind6-chat", "blind6-chat-offtopic", "0.78", "0.93"),
         ("blind6-real", "blind6-real-uncovered", "0.63", "0.65"),
+        ("blind7-chat", "blind7-chat-offtopic", "0.53", "0.76"),
+        ("blind7-gaps", "blind7-gaps-uncovered", "0.83", "0.63"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
