@@ -1645,7 +1645,15 @@ mod tests {
             "@user @user @role #channel @mention @mention: mail [email] \
              or call [phone], [phone], [phone] or [phone]"
         );
-        let text = events(dir.path());
+        // Every stored field but the timestamp, whose digits can hold "123".
+        let text: String = events(dir.path())
+            .lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("at");
+                v.to_string()
+            })
+            .collect();
         for secret in [
             "123", "456", "789", "1011", "everyone", "jane", "555", "0770",
         ] {
