@@ -117,9 +117,9 @@ impl Knowledge {
         let lookup = Lookup::new(&corpus);
         let (entries, synonyms) = (corpus.entries.len(), std::mem::take(&mut corpus.synonyms));
         drop(corpus);
-        // Before the engine reads its file, not only after: at 100× the
-        // corpus's freed pages and the engine's load would otherwise peak
-        // together (EVAL.md, BENCHMARKS.md).
+        // Before the engine reads its file, not only after: what of the
+        // corpus the engine's load does not reuse otherwise stays resident
+        // through its peak (about 2 MB at 100×; BENCHMARKS.md).
         release_freed_memory();
         let engine = match Engine::open(&dir, &synonyms) {
             Ok(e) => e,

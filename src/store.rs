@@ -1108,6 +1108,14 @@ mod tests {
         std::fs::read_to_string(dir.join(EVENTS_FILE)).unwrap()
     }
 
+    /// The events file, one JSON value a line.
+    fn event_values(dir: &Path) -> Vec<serde_json::Value> {
+        events(dir)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     #[test]
     fn round_trip_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -1504,10 +1512,7 @@ mod tests {
             s.record_vote(1, 1, "e0", false).unwrap(),
             VoteOutcome::Unchanged
         );
-        let v: Vec<serde_json::Value> = events(dir.path())
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let v = event_values(dir.path());
         assert!(
             v.iter().any(|e| e["kind"] == "vote" && e["changes"] == 1),
             "{v:?}"
@@ -1646,10 +1651,9 @@ mod tests {
              or call [phone], [phone], [phone] or [phone]"
         );
         // Every stored field but the timestamp, whose digits can hold "123".
-        let text: String = events(dir.path())
-            .lines()
-            .map(|l| {
-                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let text: String = event_values(dir.path())
+            .into_iter()
+            .map(|mut v| {
                 v.as_object_mut().unwrap().remove("at");
                 v.to_string()
             })
