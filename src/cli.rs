@@ -444,7 +444,7 @@ fn print_answer(asked: &Asked) {
             s.rank_missing_facts
         );
         println!(
-            "confidence = σ({} + {}×coverage + {}×phrasing + {}×semantic + {}×margin + {}×bm25 + {}×worst miss + {}×unknown); answers from {}",
+            "confidence = σ({} + {}×coverage + {}×phrasing + {}×semantic + {}×margin + {}×bm25 + {}×worst miss + {}×unknown + {}×ln(1 + words)); answers from {}",
             s.conf_bias,
             s.conf_coverage,
             s.conf_phrasing,
@@ -453,6 +453,7 @@ fn print_answer(asked: &Asked) {
             s.conf_bm25,
             s.conf_worst_miss,
             s.conf_unknown,
+            s.conf_length,
             s.min_confidence
         );
         println!(

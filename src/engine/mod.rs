@@ -937,6 +937,7 @@ impl Engine {
         Some(Question {
             heaviest: slots.iter().map(|s| s.weight).fold(0.0, f32::max),
             unknown,
+            length: (query::word_count(cut) as f32).ln_1p(),
             want: intent::want(cut),
             embedding: scoring.embed.then(|| Embedder::shipped().embed(cut)),
             scoring,
@@ -975,6 +976,7 @@ impl Engine {
                     semantic_margin: 0.0,
                     worst_miss,
                     unknown: q.unknown,
+                    length: q.length,
                     entry: d.kind == DocKind::Entry,
                     facts_ok,
                 };
@@ -1237,6 +1239,8 @@ struct Question {
     heaviest: f32,
     /// The share of `total` in slots with no word the knowledge base knows.
     unknown: f32,
+    /// ln(1 + its words), see [`Features::length`].
+    length: f32,
     /// The kind of fact it asks for, if a specific one.
     want: Option<Want>,
     /// Its embedding (see [`crate::embed`]), unless `scoring` does without.

@@ -221,6 +221,14 @@ pub fn clip(question: &str) -> &str {
     }
 }
 
+/// How many words a message has: runs of letters, digits and apostrophes.
+pub fn word_count(message: &str) -> usize {
+    message
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .count()
+}
+
 /// The parts of a message of several sentences, or of a headline with a
 /// subtitle, that may ask its question alone, in the order to try them:
 /// its questions from the last (members put the question after a sentence
@@ -358,6 +366,13 @@ fn push_unique(out: &mut Vec<Slot>, slot: Slot) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_runs_of_letters_digits_and_apostrophes() {
+        assert_eq!(word_count("can't   i do rhit-to-rhia in 2 yrs??"), 9);
+        assert_eq!(word_count("¿qué es HIM?"), 3);
+        assert_eq!(word_count(" ... !! "), 0);
+    }
 
     #[test]
     fn the_parts_of_a_message_that_may_ask_its_question_alone() {

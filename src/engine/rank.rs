@@ -27,6 +27,10 @@ pub struct Features {
     /// The share of the question's weight in words the knowledge base
     /// does not know at all (the same for every candidate).
     pub unknown: f32,
+    /// ln(1 + the message's words): a long message with a line of context
+    /// covers less of itself with any answer, right or wrong (the same for
+    /// every candidate).
+    pub length: f32,
     /// An FAQ entry (rather than a guide section).
     pub entry: bool,
     /// Holds the kind of fact the question asks for, or it asks for none.
@@ -34,8 +38,11 @@ pub struct Features {
 }
 
 /// The weights of the rank score (a weighted sum) and of the confidence (a
-/// logistic model: the probability that the top answer is right, fitted on
-/// the project's tuning sets with `tools/calibrate.py`).
+/// logistic model: the probability that the top answer is right, fitted
+/// with `tools/calibrate.py --keep-rank` on the training sets twice over:
+/// against `faq/` as it is, and against `faq/` before their own content
+/// passes (`tools/content-unseen.sh`), so that it also knows questions
+/// nobody wrote content for).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Scoring {
     /// Whether questions are embedded at all (the semantic stage).
@@ -57,7 +64,9 @@ pub struct Scoring {
     pub conf_bm25: f32,
     pub conf_worst_miss: f32,
     pub conf_unknown: f32,
-    /// Answers below this confidence are withheld ("I don't know").
+    pub conf_length: f32,
+    /// Answers below this confidence are withheld ("I don't know"). Above
+    /// 0.5: a wrong answer costs a member more than an honest "I don't know".
     pub min_confidence: f32,
     /// Other candidates at or above this confidence are offered as related.
     pub related_min: f32,
@@ -81,15 +90,16 @@ pub const SCORING: Scoring = Scoring {
     rank_semantic_margin: 0.1,
     rank_entry: 0.0,
     rank_missing_facts: 0.0,
-    conf_bias: -2.739,
-    conf_coverage: 2.215,
-    conf_phrasing: 0.388,
-    conf_semantic: 2.297,
-    conf_semantic_margin: 0.799,
-    conf_bm25: 1.422,
-    conf_worst_miss: -0.262,
-    conf_unknown: -2.175,
-    min_confidence: 0.5,
+    conf_bias: -8.466,
+    conf_coverage: 3.496,
+    conf_phrasing: -0.133,
+    conf_semantic: 4.732,
+    conf_semantic_margin: 2.786,
+    conf_bm25: 0.909,
+    conf_worst_miss: 0.872,
+    conf_unknown: -0.877,
+    conf_length: 1.230,
+    min_confidence: 0.55,
     related_min: 0.15,
     stated_phrasing: 0.95,
     min_semantic: 0.3,
@@ -116,6 +126,7 @@ pub const LEXICAL: Scoring = Scoring {
     conf_bm25: 0.0,
     conf_worst_miss: 0.0,
     conf_unknown: 0.0,
+    conf_length: 0.0,
     min_confidence: 0.5,
     // 0.25 on the old linear scale.
     related_min: 0.076,
@@ -151,7 +162,8 @@ impl Scoring {
             + self.conf_semantic_margin * f.semantic_margin
             + self.conf_bm25 * f.bm25
             + self.conf_worst_miss * f.worst_miss
-            + self.conf_unknown * f.unknown;
+            + self.conf_unknown * f.unknown
+            + self.conf_length * f.length;
         1.0 / (1.0 + (-z).exp())
     }
 }
