@@ -501,9 +501,12 @@ pub fn write(p: &Prepared, dir: &Path) -> Result<()> {
 /// the vectors stay in their file (see [`Vectors::max_dot`]).
 pub fn read(dir: &Path) -> Result<Prepared> {
     let path = dir.join(FILE);
-    let bytes =
-        std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let mut p = parse(&bytes).with_context(|| format!("`{}` is unreadable", path.display()))?;
+    let file =
+        std::fs::File::open(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    // Decoded as it is read: holding the whole file beside what it decodes
+    // to was the peak of loading a knowledge base 100× the shipped one.
+    let mut p = parse_from(std::io::BufReader::with_capacity(1 << 16, file))
+        .with_context(|| format!("`{}` is unreadable", path.display()))?;
     p.vectors = Vectors::open(&dir.join(VECTORS_FILE))?;
     ensure!(
         p.vectors.len() == p.phrasing_ends.len(),
@@ -515,13 +518,26 @@ pub fn read(dir: &Path) -> Result<Prepared> {
     Ok(p)
 }
 
+#[cfg(test)]
 fn parse(bytes: &[u8]) -> Result<Prepared> {
-    let body = bytes.strip_prefix(MAGIC).context("not an engine file")?;
-    let (p, rest) = postcard::take_from_bytes::<Prepared>(body).map_err(|e| match e {
-        postcard::Error::DeserializeUnexpectedEnd => anyhow::anyhow!("truncated"),
-        e => anyhow::anyhow!("malformed: {e}"),
-    })?;
-    ensure!(rest.is_empty(), "trailing bytes");
+    parse_from(bytes)
+}
+
+fn parse_from(mut r: impl std::io::Read) -> Result<Prepared> {
+    let mut magic = [0; MAGIC.len()];
+    ensure!(
+        r.read_exact(&mut magic).is_ok() && magic == *MAGIC,
+        "not an engine file"
+    );
+    // Room for the longest string in the file: every one comes from a
+    // knowledge file (ids, titles, citations) or is a word of one.
+    let mut scratch = vec![0; crate::corpus::MAX_FILE_BYTES];
+    let (p, (mut rest, _)) =
+        postcard::from_io::<Prepared, _>((r, &mut scratch)).map_err(|e| match e {
+            postcard::Error::DeserializeUnexpectedEnd => anyhow::anyhow!("truncated"),
+            e => anyhow::anyhow!("malformed: {e}"),
+        })?;
+    ensure!(matches!(rest.read(&mut [0]), Ok(0)), "trailing bytes");
     validate(&p)?;
     Ok(p)
 }
