@@ -487,7 +487,7 @@ fn print_answer(asked: &Asked) {
 fn check(faq: &Path) -> ExitCode {
     let (c, diags) = corpus::load(faq);
     print!("{diags}");
-    let (errors, warnings) = (diags.errors().count(), diags.warnings().count());
+    let (errors, warnings) = (diags.errors().count(), diags.warning_count());
     println!(
         "{}: {} entries, {} guide sections, {} sources, {} synonym groups, {} salary figures, {} certifications; {errors} error(s), {warnings} warning(s)",
         faq.display(),

@@ -69,19 +69,44 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A collection of diagnostics for one load of the knowledge base.
+/// At most this many warnings are kept and listed; the rest are counted.
+/// Every error is kept. A knowledge base 100× the shipped one raised a
+/// hundred thousand warnings (the same alias on many entries), which
+/// nobody reads and which held about 45 MB at the peak of loading it.
+pub const MAX_LISTED_WARNINGS: usize = 1000;
+
+/// A collection of diagnostics for one load of the knowledge base: every
+/// error, the first [`MAX_LISTED_WARNINGS`] warnings, and how many more.
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics(pub Vec<Diagnostic>, WarningCount);
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct WarningCount {
+    listed: usize,
+    unlisted: usize,
+}
 
 impl Diagnostics {
     pub fn push(&mut self, d: Diagnostic) {
+        if !d.is_error() {
+            if self.1.listed == MAX_LISTED_WARNINGS {
+                self.1.unlisted += 1;
+                return;
+            }
+            self.1.listed += 1;
+        }
         self.0.push(d);
     }
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| d.is_error())
     }
+    /// The warnings listed (see [`MAX_LISTED_WARNINGS`]).
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter().filter(|d| !d.is_error())
+    }
+    /// Every warning raised, listed or not.
+    pub fn warning_count(&self) -> usize {
+        self.1.listed + self.1.unlisted
     }
     pub fn has_errors(&self) -> bool {
         self.errors().next().is_some()
@@ -96,6 +121,13 @@ impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for d in &self.0 {
             writeln!(f, "{d}")?;
+        }
+        if self.1.unlisted > 0 {
+            writeln!(
+                f,
+                "... and {} more warning(s), not listed (the first {MAX_LISTED_WARNINGS} are)",
+                self.1.unlisted
+            )?;
         }
         Ok(())
     }
@@ -178,6 +210,22 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_past_the_cap_are_counted_not_kept_and_errors_always_kept() {
+        let mut d = Diagnostics::default();
+        let p = Path::new("faq/entries/a.md");
+        for i in 0..MAX_LISTED_WARNINGS + 5 {
+            d.push(Diagnostic::warning(p, i + 1, "shared alias"));
+        }
+        d.push(Diagnostic::error(p, 1, "duplicate id"));
+        assert_eq!(d.warnings().count(), MAX_LISTED_WARNINGS);
+        assert_eq!(d.warning_count(), MAX_LISTED_WARNINGS + 5);
+        assert!(d.has_errors());
+        let text = d.to_string();
+        assert!(text.contains("faq/entries/a.md:1: error: duplicate id"));
+        assert!(text.ends_with("... and 5 more warning(s), not listed (the first 1000 are)\n"));
+    }
 
     #[test]
     fn line_of_counts_newlines_before_offset() {
