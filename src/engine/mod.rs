@@ -937,7 +937,7 @@ impl Engine {
         Some(Question {
             heaviest: slots.iter().map(|s| s.weight).fold(0.0, f32::max),
             unknown,
-            length: (query::word_count(cut) as f32).ln_1p(),
+            length: (query::word_count(cut).min(LENGTH_FITTED_WORDS) as f32).ln_1p(),
             want: intent::want(cut),
             embedding: scoring.embed.then(|| Embedder::shipped().embed(cut)),
             scoring,
@@ -1223,6 +1223,11 @@ enum Explain {
     Yes,
     No,
 }
+
+/// The confidence's length feature counts at most this many words: 99% of
+/// the questions it was fitted on have 20 or fewer (the longest 32), and a
+/// linear term must not be trusted far past its data.
+const LENGTH_FITTED_WORDS: usize = 24;
 
 /// A question as the engine analysed it.
 struct Question {

@@ -27,9 +27,9 @@ pub struct Features {
     /// The share of the question's weight in words the knowledge base
     /// does not know at all (the same for every candidate).
     pub unknown: f32,
-    /// ln(1 + the message's words): a long message with a line of context
-    /// covers less of itself with any answer, right or wrong (the same for
-    /// every candidate).
+    /// ln(1 + the message's words, at most 24): a long message with a line
+    /// of context covers less of itself with any answer, right or wrong
+    /// (the same for every candidate).
     pub length: f32,
     /// An FAQ entry (rather than a guide section).
     pub entry: bool,
