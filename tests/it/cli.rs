@@ -677,17 +677,17 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("holdout2", "holdout2-offtopic", "0.95", "0.76"),
         ("holdout3", "holdout3-offtopic", "0.85", "0.85"),
         ("holdout4", "holdout4-offtopic", "0.85", "0.90"),
-        ("tune", "tune-offtopic", "0.74", "0.90"),
-        ("tune2-chat", "tune2-offtopic", "0.93", "0.93"),
+        ("tune", "tune-offtopic", "0.90", "0.90"),
+        ("tune2-chat", "tune2-offtopic", "0.97", "0.93"),
         ("tune2-headline", "tune2-offtopic", "0.96", "0.93"),
         ("tune3-real", "tune3-uncovered", "0.82", "0.90"),
-        ("tune4-chat", "tune4-offtopic", "0.95", "0.95"),
+        ("tune4-chat", "tune4-offtopic", "0.97", "0.95"),
         ("tune5-real", "tune5-uncovered", "0.93", "0.92"),
         ("tune6-real", "tune6-uncovered", "0.95", "0.85"),
         ("tune7-real", "tune7-uncovered", "0.93", "0.93"),
-        ("tune8-real", "tune8-uncovered", "0.78", "0.85"),
-        ("tune9-real", "tune9-uncovered", "0.66", "0.73"),
-        ("tune10-chat", "tune10-offtopic", "0.68", "0.93"),
+        ("tune8-real", "tune8-uncovered", "0.80", "0.85"),
+        ("tune9-real", "tune9-uncovered", "0.68", "0.73"),
+        ("tune10-chat", "tune10-offtopic", "0.93", "0.93"),
         // Blind sets, never tuned on: each scored before the changes of its
         // round and at the end (EVAL.md); floors only guard against
         // regressions.
@@ -704,6 +704,8 @@ fn answer_quality_stays_above_the_recorded_floor() {
         ("blind6-real", "blind6-real-uncovered", "0.63", "0.65"),
         ("blind7-chat", "blind7-chat-offtopic", "0.53", "0.76"),
         ("blind7-gaps", "blind7-gaps-uncovered", "0.83", "0.59"),
+        ("blind8-chat", "blind8-chat-offtopic", "0.62", "0.86"),
+        ("blind8-real", "blind8-real-uncovered", "0.40", "0.61"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let (set, offtopic) = (
