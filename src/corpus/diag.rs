@@ -81,7 +81,7 @@ pub const MAX_LISTED_WARNINGS: usize = 1000;
 pub struct Diagnostics(pub Vec<Diagnostic>, WarningCount);
 
 #[derive(Debug, Default, Clone, Copy)]
-pub struct WarningCount {
+struct WarningCount {
     listed: usize,
     unlisted: usize,
 }
